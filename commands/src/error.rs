@@ -1,0 +1,42 @@
+//! The write side's errors: what the store refused, and why a command did not happen.
+
+use domain::{DecodeError, UniqueSet};
+use uuid::Uuid;
+
+/// Why the event store did not load or append.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The stream is not at the version the writer expected: someone else wrote first.
+    #[error("stream {stream_id} is at version {actual}, not the expected {expected}")]
+    Conflict {
+        /// The stream.
+        stream_id: Uuid,
+        /// The version the writer expected.
+        expected: i64,
+        /// The version found (when known).
+        actual: i64,
+    },
+    /// A value that must be unique is held already (an e-mail, a tag name).
+    #[error("{} is taken", .0.as_str())]
+    Taken(UniqueSet),
+    /// The stream exists with another type (a user's id used as a creature's).
+    #[error("stream {0} has another type")]
+    WrongStreamType(Uuid),
+    /// A stored event cannot be read by this code.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// PostgreSQL failed or is unreachable.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Why a command did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E> {
+    /// The domain refused it.
+    #[error(transparent)]
+    Rejected(E),
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,133 @@
+//! Command handling: load the stream, let the domain decide, append what it decided.
+
+use crate::error::{CommandError, StoreError};
+use crate::metadata::EventMetadata;
+use crate::store::{EventStore, SideWrite};
+use domain::{Actor, Aggregate};
+use uuid::Uuid;
+
+/// How often a command whose caller pinned no version is re-decided after a conflict.
+const MAX_ATTEMPTS: usize = 5;
+
+/// What a command did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandOutcome {
+    /// The stream's version after the command.
+    pub version: i64,
+    /// The global position of the command's last event; when it appended nothing, the
+    /// position of the stream's last event, so a read at this position still sees the state.
+    pub position: i64,
+    /// How many events it appended.
+    pub appended: usize,
+}
+
+/// One command for one stream, with its context.
+#[derive(Clone, Debug)]
+pub struct Command<A: Aggregate> {
+    /// The stream (aggregate id).
+    pub stream_id: Uuid,
+    /// What to do.
+    pub command: A::Command,
+    /// Who asks.
+    pub actor: Actor,
+    /// What goes beside the events.
+    pub metadata: EventMetadata,
+    /// The version the caller saw (`If-Match`): a mismatch is a conflict, never retried.
+    pub expected_version: Option<i64>,
+    /// Rows to write in the same transaction as the events (only if events are appended).
+    pub side_writes: Vec<SideWrite>,
+}
+
+/// Runs commands against the event store.
+#[derive(Clone, Debug)]
+pub struct CommandHandler {
+    store: EventStore,
+}
+
+impl CommandHandler {
+    /// A handler over the given store.
+    pub fn new(store: EventStore) -> Self {
+        Self { store }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &EventStore {
+        &self.store
+    }
+
+    /// Load → decide → append. Without an expected version a conflict means another writer
+    /// won the race: the command is decided again on the new state, a few times. With one,
+    /// the conflict is the caller's to resolve.
+    pub async fn execute<A>(
+        &self,
+        command: Command<A>,
+    ) -> Result<CommandOutcome, CommandError<A::Error>>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_once(&command).await {
+                Err(CommandError::Store(StoreError::Conflict { .. }))
+                    if command.expected_version.is_none() && attempt < MAX_ATTEMPTS =>
+                {
+                    tracing::debug!(stream = %command.stream_id, attempt, "version conflict, deciding again");
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn try_once<A>(
+        &self,
+        command: &Command<A>,
+    ) -> Result<CommandOutcome, CommandError<A::Error>>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
+        let loaded = self.store.load::<A>(command.stream_id).await?;
+        if let Some(expected) = command.expected_version
+            && expected != loaded.version
+        {
+            return Err(StoreError::Conflict {
+                stream_id: command.stream_id,
+                expected,
+                actual: loaded.version,
+            }
+            .into());
+        }
+        let events = loaded
+            .state
+            .decide(&command.actor, command.command.clone())
+            .map_err(CommandError::Rejected)?;
+        if events.is_empty() {
+            return Ok(CommandOutcome {
+                version: loaded.version,
+                position: loaded.position,
+                appended: 0,
+            });
+        }
+        let mut tx = self.store.begin().await?;
+        let appended = tx
+            .append(
+                A::STREAM_TYPE,
+                command.stream_id,
+                loaded.version,
+                &events,
+                &command.metadata,
+            )
+            .await?;
+        for write in &command.side_writes {
+            tx.side_write(write).await?;
+        }
+        tx.commit().await?;
+        Ok(CommandOutcome {
+            version: appended.version,
+            position: appended.position,
+            appended: events.len(),
+        })
+    }
+}

@@ -1,0 +1,110 @@
+//! The PostgreSQL event store: read a stream, append to streams in one transaction.
+
+mod append;
+mod recorded;
+#[cfg(test)]
+mod tests;
+
+pub use append::{AppendTx, Appended, SideWrite};
+pub use recorded::RecordedEvent;
+
+use crate::error::StoreError;
+use domain::{Aggregate, UniqueSet};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// A stream's state folded from its events, with where it stands in the log.
+#[derive(Clone, Debug)]
+pub struct Loaded<A> {
+    /// The folded state.
+    pub state: A,
+    /// The stream's version (0 for a stream with no events).
+    pub version: i64,
+    /// The global position of the stream's last event (0 for none).
+    pub position: i64,
+}
+
+/// The event store over a PostgreSQL pool.
+#[derive(Clone, Debug)]
+pub struct EventStore {
+    pool: PgPool,
+}
+
+impl EventStore {
+    /// An event store on the given pool (migrations applied).
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool underneath.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// All events of a stream, in version order.
+    pub async fn read_stream(&self, stream_id: Uuid) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM events WHERE stream_id = $1 ORDER BY version",
+            recorded::COLUMNS
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(stream_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(RecordedEvent::from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Loads an aggregate by folding its stream. A stream of another type is an error.
+    pub async fn load<A: Aggregate>(&self, stream_id: Uuid) -> Result<Loaded<A>, StoreError> {
+        let events = self.read_stream(stream_id).await?;
+        if events
+            .iter()
+            .any(|event| event.stream_type != A::STREAM_TYPE)
+        {
+            return Err(StoreError::WrongStreamType(stream_id));
+        }
+        let mut state = A::default();
+        for recorded in &events {
+            state = state.evolve(&recorded.decode::<A::Event>()?);
+        }
+        let last = events.last();
+        Ok(Loaded {
+            state,
+            version: last.map_or(0, |event| event.version),
+            position: last.map_or(0, |event| event.position),
+        })
+    }
+
+    /// Starts a transaction to append events (and their side writes) atomically.
+    pub async fn begin(&self) -> Result<AppendTx, StoreError> {
+        Ok(AppendTx::new(self.pool.begin().await?))
+    }
+
+    /// The stream holding a unique value (the user with an e-mail, the tag with a name).
+    pub async fn unique_owner(
+        &self,
+        set: UniqueSet,
+        key: &str,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let owner = sqlx::query_scalar(
+            "SELECT stream_id FROM unique_keys WHERE set_name = $1 AND key = $2",
+        )
+        .bind(set.as_str())
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(owner)
+    }
+
+    /// The stored password hash of a user, if any.
+    pub async fn password_hash(&self, user_id: Uuid) -> Result<Option<String>, StoreError> {
+        let hash = sqlx::query_scalar("SELECT hash FROM password_hashes WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(hash)
+    }
+}

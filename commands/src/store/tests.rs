@@ -1,0 +1,297 @@
+//! The event store against a real PostgreSQL: concurrency, uniqueness, atomicity.
+
+use super::*;
+use crate::CommandError;
+use crate::handler::{Command, CommandHandler};
+use crate::metadata::EventMetadata;
+use crate::testing::TestDatabase;
+use domain::creature::{Creature, CreatureEvent};
+use domain::user::{User, UserCommand, UserEvent};
+use domain::values::{CreatureName, DisplayName, Email};
+use domain::{Actor, Role, UserId};
+use std::sync::Arc;
+use tokio::sync::Barrier;
+
+fn renamed(name: &str) -> CreatureEvent {
+    CreatureEvent::CreatureRenamed {
+        name: CreatureName::parse(name).unwrap(),
+    }
+}
+
+fn metadata() -> EventMetadata {
+    EventMetadata::new(&Actor::System, Uuid::now_v7())
+}
+
+#[tokio::test]
+async fn of_32_writers_expecting_the_same_version_exactly_one_wins() {
+    let db = TestDatabase::create().await;
+    let store = EventStore::new(db.pool.clone());
+    let stream = Uuid::now_v7();
+    let mut tx = store.begin().await.unwrap();
+    tx.append("creature", stream, 0, &[renamed("first")], &metadata())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let barrier = Arc::new(Barrier::new(32));
+    let writers = (0..32).map(|n| {
+        let store = store.clone();
+        let barrier = barrier.clone();
+        tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            barrier.wait().await;
+            let appended = tx
+                .append(
+                    "creature",
+                    stream,
+                    1,
+                    &[renamed(&format!("writer {n}"))],
+                    &metadata(),
+                )
+                .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(appended)
+        })
+    });
+    let results = futures::future::join_all(writers).await;
+    let (won, lost): (Vec<_>, Vec<_>) = results
+        .into_iter()
+        .map(Result::unwrap)
+        .partition(Result::is_ok);
+    assert_eq!(won.len(), 1, "exactly one writer wins");
+    assert_eq!(lost.len(), 31);
+    assert!(
+        lost.iter()
+            .all(|result| matches!(result, Err(StoreError::Conflict { expected: 1, .. })))
+    );
+
+    let events = store.read_stream(stream).await.unwrap();
+    let versions: Vec<i64> = events.iter().map(|event| event.version).collect();
+    assert_eq!(versions, vec![1, 2], "no version is duplicated or skipped");
+    let positions: Vec<i64> = events.iter().map(|event| event.position).collect();
+    assert!(positions.windows(2).all(|pair| pair[0] < pair[1]));
+}
+
+#[tokio::test]
+async fn global_positions_strictly_increase_across_concurrent_streams() {
+    let db = TestDatabase::create().await;
+    let store = EventStore::new(db.pool.clone());
+    let writers = (0..16).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let stream = Uuid::now_v7();
+            for round in 0..5 {
+                let mut tx = store.begin().await.unwrap();
+                tx.append(
+                    "creature",
+                    stream,
+                    round * 2,
+                    &[renamed("x"), renamed("y")],
+                    &metadata(),
+                )
+                .await
+                .unwrap();
+                tx.commit().await.unwrap();
+            }
+        })
+    });
+    for writer in futures::future::join_all(writers).await {
+        writer.unwrap();
+    }
+    let positions: Vec<i64> = sqlx::query_scalar("SELECT position FROM events ORDER BY position")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(positions.len(), 160);
+    let mut unique = positions.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 160, "no position is given twice");
+    let per_stream_ok: bool = sqlx::query_scalar(
+        "SELECT bool_and(ordered) FROM (SELECT (array_agg(version ORDER BY position) = \
+         array_agg(version ORDER BY version)) AS ordered FROM events GROUP BY stream_id) s",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(per_stream_ok, "within a stream, positions follow versions");
+}
+
+#[tokio::test]
+async fn a_stream_cannot_be_appended_at_a_version_it_has_not_reached() {
+    let db = TestDatabase::create().await;
+    let store = EventStore::new(db.pool.clone());
+    let mut tx = store.begin().await.unwrap();
+    let result = tx
+        .append("creature", Uuid::now_v7(), 3, &[renamed("x")], &metadata())
+        .await;
+    assert!(matches!(
+        result,
+        Err(StoreError::Conflict {
+            expected: 3,
+            actual: 0,
+            ..
+        })
+    ));
+}
+
+fn register(email: &str) -> Command<User> {
+    Command {
+        stream_id: Uuid::now_v7(),
+        command: UserCommand::Register {
+            email: Email::parse(email).unwrap(),
+            display_name: DisplayName::parse("Ada").unwrap(),
+            role: Role::User,
+        },
+        actor: Actor::Anonymous,
+        metadata: EventMetadata::new(&Actor::Anonymous, Uuid::now_v7()),
+        expected_version: None,
+        side_writes: vec![],
+    }
+}
+
+#[tokio::test]
+async fn of_two_concurrent_registrations_with_one_email_exactly_one_exists() {
+    let db = TestDatabase::create().await;
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    for round in 0..10 {
+        let email = format!("ada{round}@example.org");
+        let upper = email.to_uppercase();
+        let (first, second) = tokio::join!(
+            handler.execute(register(&email)),
+            handler.execute(register(&upper))
+        );
+        let taken = [&first, &second]
+            .iter()
+            .filter(|result| {
+                matches!(
+                    result,
+                    Err(CommandError::Store(StoreError::Taken(
+                        domain::UniqueSet::UserEmail
+                    )))
+                )
+            })
+            .count();
+        assert_eq!(taken, 1, "round {round}: one registration is refused");
+        assert!(first.is_ok() || second.is_ok());
+    }
+    let users: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'UserRegistered'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(users, 10);
+}
+
+#[tokio::test]
+async fn a_refused_claim_rolls_back_the_events_and_side_writes_with_it() {
+    let db = TestDatabase::create().await;
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    handler.execute(register("ada@example.org")).await.unwrap();
+    let mut again = register("ada@example.org");
+    let loser = again.stream_id;
+    again.side_writes = vec![SideWrite::PasswordHash {
+        user_id: loser,
+        hash: "not-a-real-hash".into(),
+    }];
+    assert!(handler.execute(again).await.is_err());
+    let store = handler.store();
+    assert!(store.read_stream(loser).await.unwrap().is_empty());
+    assert_eq!(store.password_hash(loser).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_stale_expected_version_is_a_conflict_and_never_retried() {
+    let db = TestDatabase::create().await;
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let registered = register("ada@example.org");
+    let user = registered.stream_id;
+    handler.execute(registered).await.unwrap();
+    let promote = |expected| Command::<User> {
+        stream_id: user,
+        command: UserCommand::ChangeRole(Role::Admin),
+        actor: Actor::System,
+        metadata: metadata(),
+        expected_version: expected,
+        side_writes: vec![],
+    };
+    let result = handler.execute(promote(Some(0))).await;
+    assert!(matches!(
+        result,
+        Err(CommandError::Store(StoreError::Conflict {
+            expected: 0,
+            actual: 1,
+            ..
+        }))
+    ));
+    let outcome = handler.execute(promote(Some(1))).await.unwrap();
+    assert_eq!((outcome.version, outcome.appended), (2, 1));
+    let loaded = handler.store().load::<User>(user).await.unwrap();
+    assert_eq!(loaded.state.0.unwrap().role, Role::Admin);
+}
+
+#[tokio::test]
+async fn without_an_expected_version_concurrent_commands_are_all_applied() {
+    let db = TestDatabase::create().await;
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let registered = register("ada@example.org");
+    let user = registered.stream_id;
+    handler.execute(registered).await.unwrap();
+    let changes = (0..4).map(|_| {
+        let handler = handler.clone();
+        tokio::spawn(async move {
+            handler
+                .execute(Command::<User> {
+                    stream_id: user,
+                    command: UserCommand::ChangePassword {
+                        user: UserId::from_uuid(user),
+                    },
+                    actor: Actor::System,
+                    metadata: metadata(),
+                    expected_version: None,
+                    side_writes: vec![],
+                })
+                .await
+        })
+    });
+    for change in futures::future::join_all(changes).await {
+        change
+            .unwrap()
+            .expect("retried after conflicts, never lost");
+    }
+    assert_eq!(handler.store().read_stream(user).await.unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn a_stream_of_another_type_does_not_load() {
+    let db = TestDatabase::create().await;
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let registered = register("ada@example.org");
+    let user = registered.stream_id;
+    handler.execute(registered).await.unwrap();
+    let loaded = handler.store().load::<Creature>(user).await;
+    assert!(matches!(loaded, Err(StoreError::WrongStreamType(id)) if id == user));
+    let events = handler.store().read_stream(user).await.unwrap();
+    assert!(matches!(
+        events[0].decode::<UserEvent>(),
+        Ok(UserEvent::UserRegistered { .. })
+    ));
+}
+
+#[tokio::test]
+async fn events_cannot_be_changed_or_deleted() {
+    let db = TestDatabase::create().await;
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    handler.execute(register("ada@example.org")).await.unwrap();
+    assert!(
+        sqlx::query("UPDATE events SET payload = '{}'")
+            .execute(&db.pool)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM events")
+            .execute(&db.pool)
+            .await
+            .is_err()
+    );
+}

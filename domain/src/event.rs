@@ -1,0 +1,127 @@
+//! What every stored event knows about itself: its type name, its schema version, how it
+//! becomes a JSON payload and back (upcasting older versions), and the set-based uniqueness
+//! claims the event store must enforce in the same transaction.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// An event that can be stored and read back across schema versions.
+pub trait DomainEvent: Sized {
+    /// The stored type name, from an exhaustive match on the enum.
+    fn event_type(&self) -> &'static str;
+
+    /// The schema version this code writes for the event's type.
+    fn schema_version(&self) -> u16;
+
+    /// The event's data as the JSON payload that is stored.
+    fn to_payload(&self) -> Value;
+
+    /// Reads a stored event, upcasting payloads written by an older schema version.
+    fn from_stored(
+        event_type: &str,
+        schema_version: u16,
+        payload: Value,
+    ) -> Result<Self, DecodeError>;
+
+    /// The uniqueness rules this event claims or releases (unique e-mails, tag names).
+    fn unique_claims(&self) -> Vec<UniqueClaim> {
+        Vec::new()
+    }
+}
+
+/// A stored event that this code cannot read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The event was written by a newer schema than this code knows.
+    #[error("{event_type} has schema version {found}, newer than {known}")]
+    NewerVersion {
+        /// The stored type name.
+        event_type: String,
+        /// The stored schema version.
+        found: u16,
+        /// The newest version this code knows.
+        known: u16,
+    },
+    /// The type name or payload does not match any event.
+    #[error("cannot read {event_type} v{schema_version}: {reason}")]
+    Malformed {
+        /// The stored type name.
+        event_type: String,
+        /// The stored schema version.
+        schema_version: u16,
+        /// What serde said.
+        reason: String,
+    },
+}
+
+/// A set of values that must stay unique across all streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UniqueSet {
+    /// E-mail addresses of users, compared case-insensitively.
+    UserEmail,
+    /// Names of tags, compared case-insensitively.
+    TagName,
+}
+
+impl UniqueSet {
+    /// The set's stored name.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            UniqueSet::UserEmail => "user_email",
+            UniqueSet::TagName => "tag_name",
+        }
+    }
+}
+
+/// Take or give back a value in a [`UniqueSet`], atomically with the event that does it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UniqueClaim {
+    /// The value becomes taken; appending fails if someone holds it already.
+    Claim {
+        /// Which set.
+        set: UniqueSet,
+        /// The normalised value.
+        key: String,
+    },
+    /// The value becomes free again.
+    Release {
+        /// Which set.
+        set: UniqueSet,
+        /// The normalised value.
+        key: String,
+    },
+}
+
+/// Serialises an adjacently tagged event enum (`{"type", "data"}`) and keeps only its data.
+pub(crate) fn encode_data<E: Serialize>(event: &E) -> Value {
+    // Event enums are plain data with string keys: serialising them cannot fail.
+    match serde_json::to_value(event) {
+        Ok(Value::Object(mut fields)) => fields.remove("data"),
+        _ => None,
+    }
+    .unwrap_or_else(|| json!({}))
+}
+
+/// Reads an adjacently tagged event enum back from its type name and (upcast) data.
+pub(crate) fn decode_data<E: DeserializeOwned>(
+    event_type: &str,
+    schema_version: u16,
+    known: u16,
+    data: Value,
+) -> Result<E, DecodeError> {
+    if schema_version > known {
+        return Err(DecodeError::NewerVersion {
+            event_type: event_type.to_owned(),
+            found: schema_version,
+            known,
+        });
+    }
+    serde_json::from_value(json!({ "type": event_type, "data": data })).map_err(|error| {
+        DecodeError::Malformed {
+            event_type: event_type.to_owned(),
+            schema_version,
+            reason: error.to_string(),
+        }
+    })
+}

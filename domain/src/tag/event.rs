@@ -1,0 +1,72 @@
+//! What happened to a tag, as stored in its stream.
+
+use crate::event::{DecodeError, DomainEvent, UniqueClaim, UniqueSet, decode_data, encode_data};
+use crate::values::TagName;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What happened to a tag, in the past tense.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum TagEvent {
+    /// The tag was created; its name is now taken.
+    TagCreated {
+        /// Its name.
+        name: TagName,
+    },
+    /// The tag was renamed; the old name is free, the new one taken.
+    TagRenamed {
+        /// The name before.
+        from: TagName,
+        /// The name after.
+        to: TagName,
+    },
+    /// The tag was deleted; its name is free.
+    TagDeleted {
+        /// Its last name.
+        name: TagName,
+    },
+}
+
+impl DomainEvent for TagEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            TagEvent::TagCreated { .. } => "TagCreated",
+            TagEvent::TagRenamed { .. } => "TagRenamed",
+            TagEvent::TagDeleted { .. } => "TagDeleted",
+        }
+    }
+
+    fn schema_version(&self) -> u16 {
+        1
+    }
+
+    fn to_payload(&self) -> Value {
+        encode_data(self)
+    }
+
+    fn from_stored(
+        event_type: &str,
+        schema_version: u16,
+        payload: Value,
+    ) -> Result<Self, DecodeError> {
+        decode_data(event_type, schema_version, 1, payload)
+    }
+
+    fn unique_claims(&self) -> Vec<UniqueClaim> {
+        let claim = |name: &TagName| UniqueClaim::Claim {
+            set: UniqueSet::TagName,
+            key: name.key(),
+        };
+        let release = |name: &TagName| UniqueClaim::Release {
+            set: UniqueSet::TagName,
+            key: name.key(),
+        };
+        match self {
+            TagEvent::TagCreated { name } => vec![claim(name)],
+            TagEvent::TagRenamed { from, to } if from.key() == to.key() => vec![],
+            TagEvent::TagRenamed { from, to } => vec![release(from), claim(to)],
+            TagEvent::TagDeleted { name } => vec![release(name)],
+        }
+    }
+}

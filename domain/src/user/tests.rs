@@ -1,0 +1,128 @@
+//! Given/when/then tests of the user aggregate.
+
+use super::*;
+use crate::event::{DomainEvent, UniqueClaim, UniqueSet};
+use crate::ids::UserId;
+use uuid::Uuid;
+
+fn registered() -> UserEvent {
+    UserEvent::UserRegistered {
+        email: Email::parse("ada@example.org").unwrap(),
+        display_name: DisplayName::parse("Ada").unwrap(),
+        role: Role::User,
+    }
+}
+
+fn user(n: u128, role: Role) -> Actor {
+    Actor::User {
+        id: UserId::from_uuid(Uuid::from_u128(n)),
+        role,
+    }
+}
+
+fn register(role: Role) -> UserCommand {
+    UserCommand::Register {
+        email: Email::parse("ada@example.org").unwrap(),
+        display_name: DisplayName::parse("Ada").unwrap(),
+        role,
+    }
+}
+
+#[test]
+fn anyone_registers_as_a_user_and_claims_the_email() {
+    let events = User::default()
+        .decide(&Actor::Anonymous, register(Role::User))
+        .unwrap();
+    assert_eq!(events, vec![registered()]);
+    assert_eq!(
+        events[0].unique_claims(),
+        vec![UniqueClaim::Claim {
+            set: UniqueSet::UserEmail,
+            key: "ada@example.org".into()
+        }]
+    );
+}
+
+#[test]
+fn only_the_system_registers_an_admin() {
+    assert_eq!(
+        User::default().decide(&Actor::Anonymous, register(Role::Admin)),
+        Err(UserError::Forbidden)
+    );
+    assert_eq!(
+        User::default().decide(&user(9, Role::Admin), register(Role::Admin)),
+        Err(UserError::Forbidden)
+    );
+    assert!(
+        User::default()
+            .decide(&Actor::System, register(Role::Admin))
+            .is_ok()
+    );
+}
+
+#[test]
+fn registering_twice_is_refused() {
+    let state = User::fold(&[registered()]);
+    assert_eq!(
+        state.decide(&Actor::Anonymous, register(Role::User)),
+        Err(UserError::AlreadyRegistered)
+    );
+}
+
+#[test]
+fn admins_change_roles_and_a_same_role_change_records_nothing() {
+    let state = User::fold(&[registered()]);
+    assert_eq!(
+        state.decide(&user(1, Role::User), UserCommand::ChangeRole(Role::Admin)),
+        Err(UserError::Forbidden)
+    );
+    let events = state
+        .decide(&user(2, Role::Admin), UserCommand::ChangeRole(Role::Admin))
+        .unwrap();
+    assert_eq!(
+        events,
+        vec![UserEvent::UserRoleChanged { role: Role::Admin }]
+    );
+    let promoted = state.evolve(&events[0]);
+    assert_eq!(promoted.0.as_ref().unwrap().role, Role::Admin);
+    assert_eq!(
+        promoted.decide(&Actor::System, UserCommand::ChangeRole(Role::Admin)),
+        Ok(vec![])
+    );
+}
+
+#[test]
+fn a_password_is_changed_by_its_user_or_an_admin_only() {
+    let state = User::fold(&[registered()]);
+    let subject = UserId::from_uuid(Uuid::from_u128(1));
+    let change = || UserCommand::ChangePassword { user: subject };
+    assert_eq!(
+        state.decide(&user(1, Role::User), change()),
+        Ok(vec![UserEvent::UserPasswordChanged {}])
+    );
+    assert_eq!(
+        state.decide(&user(2, Role::User), change()),
+        Err(UserError::Forbidden)
+    );
+    assert!(state.decide(&user(3, Role::Admin), change()).is_ok());
+    assert_eq!(
+        User::default().decide(&Actor::System, change()),
+        Err(UserError::NotFound)
+    );
+}
+
+#[test]
+fn every_event_survives_storage() {
+    for event in [
+        registered(),
+        UserEvent::UserRoleChanged { role: Role::Admin },
+        UserEvent::UserPasswordChanged {},
+    ] {
+        let stored = UserEvent::from_stored(
+            event.event_type(),
+            event.schema_version(),
+            event.to_payload(),
+        );
+        assert_eq!(stored, Ok(event));
+    }
+}
