@@ -7,7 +7,7 @@ use domain::{Actor, Aggregate};
 use uuid::Uuid;
 
 /// How often a command whose caller pinned no version is re-decided after a conflict.
-const MAX_ATTEMPTS: usize = 5;
+const MAX_ATTEMPTS: usize = 16;
 
 /// What a command did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,173 @@
+//! Accounts: registering users with their password hash, checking credentials, and making
+//! sure an admin exists. Used by the HTTP layer and by `bestiary create-admin`.
+
+use crate::auth::PasswordHasher;
+use crate::auth::passwords::HashError;
+use commands::handler::Command;
+use commands::store::Loaded;
+use commands::{
+    CommandError, CommandHandler, CommandOutcome, EventMetadata, SideWrite, StoreError,
+};
+use domain::user::{User, UserCommand, UserError};
+use domain::values::{DisplayName, Email, Password};
+use domain::{Actor, Role, UniqueSet, UserId};
+use uuid::Uuid;
+
+/// Why an account operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The e-mail or password is wrong (which one is not said).
+    #[error("wrong e-mail or password")]
+    WrongCredentials,
+    /// The user command was refused or the store failed.
+    #[error(transparent)]
+    Command(#[from] CommandError<UserError>),
+    /// Hashing failed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(error: StoreError) -> Self {
+        AccountError::Command(CommandError::Store(error))
+    }
+}
+
+/// A new user's validated details.
+#[derive(Debug)]
+pub struct Registration {
+    /// Their e-mail address.
+    pub email: Email,
+    /// Their password.
+    pub password: Password,
+    /// The name shown to others.
+    pub display_name: DisplayName,
+}
+
+/// User accounts over the command handler.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    commands: CommandHandler,
+    hasher: PasswordHasher,
+}
+
+impl Accounts {
+    /// Accounts hashing passwords with `hasher`.
+    pub fn new(commands: CommandHandler, hasher: PasswordHasher) -> Self {
+        Self { commands, hasher }
+    }
+
+    /// Registers a user; the password hash commits with the `UserRegistered` event.
+    pub async fn register(
+        &self,
+        registration: Registration,
+        role: Role,
+        actor: Actor,
+        metadata: EventMetadata,
+    ) -> Result<(UserId, CommandOutcome), AccountError> {
+        let user_id = Uuid::now_v7();
+        let hash = self.hasher.hash(&registration.password).await?;
+        let outcome = self
+            .commands
+            .execute(Command::<User> {
+                stream_id: user_id,
+                command: UserCommand::Register {
+                    email: registration.email,
+                    display_name: registration.display_name,
+                    role,
+                },
+                actor,
+                metadata,
+                expected_version: None,
+                side_writes: vec![SideWrite::PasswordHash { user_id, hash }],
+            })
+            .await?;
+        Ok((UserId::from_uuid(user_id), outcome))
+    }
+
+    /// Checks an e-mail and password; an unknown e-mail costs as much time as a wrong password.
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<(UserId, Role), AccountError> {
+        let user = match Email::parse(email) {
+            Ok(email) => self.find(&email).await?,
+            Err(_) => None,
+        };
+        let hash = match &user {
+            Some((id, _)) => self.commands.store().password_hash(id.as_uuid()).await?,
+            None => None,
+        };
+        if !self.hasher.verify(password, hash).await? {
+            return Err(AccountError::WrongCredentials);
+        }
+        user.ok_or(AccountError::WrongCredentials)
+    }
+
+    /// Whether `password` is the user's current password.
+    pub async fn check_password(&self, user: UserId, password: &str) -> Result<bool, AccountError> {
+        let hash = self.commands.store().password_hash(user.as_uuid()).await?;
+        Ok(hash.is_some() && self.hasher.verify(password, hash).await?)
+    }
+
+    /// Changes a user's password; the new hash commits with `UserPasswordChanged`.
+    pub async fn change_password(
+        &self,
+        user: UserId,
+        password: &Password,
+        actor: Actor,
+        metadata: EventMetadata,
+    ) -> Result<CommandOutcome, AccountError> {
+        let hash = self.hasher.hash(password).await?;
+        Ok(self
+            .commands
+            .execute(Command::<User> {
+                stream_id: user.as_uuid(),
+                command: UserCommand::ChangePassword { user },
+                actor,
+                metadata,
+                expected_version: None,
+                side_writes: vec![SideWrite::PasswordHash {
+                    user_id: user.as_uuid(),
+                    hash,
+                }],
+            })
+            .await?)
+    }
+
+    /// Makes sure `email` is an admin: registers them (with `password`) or promotes them.
+    pub async fn ensure_admin(&self, registration: Registration) -> Result<UserId, AccountError> {
+        let metadata = || EventMetadata::new(&Actor::System, Uuid::now_v7());
+        let Some((id, _)) = self.find(&registration.email).await? else {
+            let (id, _) = self
+                .register(registration, Role::Admin, Actor::System, metadata())
+                .await?;
+            return Ok(id);
+        };
+        self.commands
+            .execute(Command::<User> {
+                stream_id: id.as_uuid(),
+                command: UserCommand::ChangeRole(Role::Admin),
+                actor: Actor::System,
+                metadata: metadata(),
+                expected_version: None,
+                side_writes: vec![],
+            })
+            .await?;
+        Ok(id)
+    }
+
+    /// The user with this e-mail, with their current state.
+    pub async fn find(&self, email: &Email) -> Result<Option<(UserId, Role)>, AccountError> {
+        let store = self.commands.store();
+        let Some(id) = store
+            .unique_owner(UniqueSet::UserEmail, email.as_str())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Loaded { state, .. } = store.load::<User>(id).await?;
+        Ok(state.0.map(|user| (UserId::from_uuid(id), user.role)))
+    }
+}

@@ -1,0 +1,79 @@
+//! The API service: built from a pool and its configuration, bound before it runs so tests
+//! can start it on port 0 and ask for the port.
+
+use crate::accounts::{Accounts, Registration};
+use crate::auth::{KeyRing, PasswordHasher};
+use crate::config::{ApiConfig, Secret};
+use crate::http::{self, state::AppState};
+use commands::{CommandHandler, EventStore};
+use domain::values::{DisplayName, Email, Password};
+use sqlx::PgPool;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// The shortest `SECRET_KEY` accepted.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+/// A bound, ready-to-run API.
+pub struct Api {
+    listener: TcpListener,
+    router: axum::Router,
+}
+
+impl Api {
+    /// Checks the secret, loads the key ring, makes sure the bootstrap admin exists, binds.
+    pub async fn build(pool: PgPool, config: &ApiConfig, secret: Secret) -> anyhow::Result<Self> {
+        if secret.expose().chars().count() < MIN_SECRET_CHARS {
+            anyhow::bail!("SECRET_KEY must be at least {MIN_SECRET_CHARS} characters");
+        }
+        let commands = CommandHandler::new(EventStore::new(pool.clone()));
+        let accounts = Accounts::new(commands.clone(), PasswordHasher::new(config.bcrypt_cost));
+        ensure_bootstrap_admin(&accounts, config).await?;
+        let keys = KeyRing::load(pool.clone(), secret, config.access_token_ttl()).await?;
+        let state = AppState {
+            commands,
+            accounts,
+            keys: Arc::new(keys),
+            pool,
+        };
+        let router = http::router(state, &config.allowed_origins());
+        let listener = TcpListener::bind(config.api_addr)
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot listen on {} ({error})", config.api_addr))?;
+        Ok(Self { listener, router })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then drains open requests.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!(address = %self.listener.local_addr()?, "API listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// With `ADMIN_EMAIL` and `ADMIN_PASSWORD` set, that admin exists after start.
+async fn ensure_bootstrap_admin(accounts: &Accounts, config: &ApiConfig) -> anyhow::Result<()> {
+    let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) else {
+        return Ok(());
+    };
+    let registration = Registration {
+        email: Email::parse(email).map_err(|error| anyhow::anyhow!("ADMIN_EMAIL: {error}"))?,
+        password: Password::parse(password.expose())
+            .map_err(|error| anyhow::anyhow!("ADMIN_PASSWORD: {error}"))?,
+        display_name: DisplayName::parse("Administrator")?,
+    };
+    let id = accounts.ensure_admin(registration).await?;
+    tracing::info!(admin = %id, email = %email, "bootstrap admin is ready");
+    Ok(())
+}

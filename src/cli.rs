@@ -1,0 +1,57 @@
+//! The `bestiary` command line: one binary, one subcommand per service or task.
+
+use crate::config::{ApiConfig, DatabaseConfig, Secret};
+use clap::{Args, Parser, Subcommand};
+
+/// Bestiary: an event-sourced registry of creatures.
+#[derive(Parser, Debug)]
+#[command(name = "bestiary", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrations, then every service in one process (development).
+    All(ApiArgs),
+    /// The main backend (HTTP API).
+    Api(ApiArgs),
+    /// Apply the migrations and exit.
+    Migrate(DatabaseConfig),
+    /// Create an admin, or promote an existing user to admin.
+    CreateAdmin(CreateAdminArgs),
+}
+
+/// Settings of the API (and of `all`).
+#[derive(Args, Debug)]
+pub struct ApiArgs {
+    /// Where PostgreSQL is.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// The API's own settings.
+    #[command(flatten)]
+    pub api: ApiConfig,
+}
+
+/// Who to make an admin.
+#[derive(Args, Debug)]
+pub struct CreateAdminArgs {
+    /// Where PostgreSQL is.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// The admin's e-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// The admin's password (8–72 bytes); used only when the user is created.
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub password: Secret,
+    /// The name shown to others, when the user is created.
+    #[arg(long, default_value = "Administrator")]
+    pub display_name: String,
+    /// bcrypt cost for the password hash.
+    #[arg(long, env = "BCRYPT_COST", default_value_t = 12, value_parser = clap::value_parser!(u32).range(4..=31))]
+    pub bcrypt_cost: u32,
+}

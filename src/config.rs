@@ -1,0 +1,111 @@
+//! Typed configuration, read from flags and the environment (a `.env` file is read first).
+//! Secrets are wrapped so they never print.
+
+use clap::Args;
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A secret string: its `Debug` and `Display` hide it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(s))
+    }
+}
+
+/// Where PostgreSQL is.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseConfig {
+    /// PostgreSQL URL; the database is created if missing.
+    /// [default: database `bestiary` on the local server, as $PGUSER or `postgres`]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl DatabaseConfig {
+    /// The URL to connect to.
+    pub fn url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            let user = std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into());
+            format!("postgres://{user}@127.0.0.1:5432/bestiary")
+        })
+    }
+}
+
+/// The main backend's settings.
+#[derive(Args, Clone, Debug)]
+pub struct ApiConfig {
+    /// Address the API listens on.
+    #[arg(long, env = "API_ADDR", default_value = "0.0.0.0:8000")]
+    pub api_addr: SocketAddr,
+    /// Signing secret for access tokens (at least 32 characters). Changing it invalidates
+    /// every token.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<Secret>,
+    /// The web server's address, from which the default CORS origins are derived.
+    #[arg(long, env = "WEB_ADDR", default_value = "0.0.0.0:8501")]
+    pub web_addr: SocketAddr,
+    /// Origins allowed to call the API from a browser, comma-separated.
+    /// [default: the web server's own origin, as `localhost` and `127.0.0.1`]
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// bcrypt cost for password hashes (4–31).
+    #[arg(long, env = "BCRYPT_COST", default_value_t = 12, value_parser = clap::value_parser!(u32).range(4..=31))]
+    pub bcrypt_cost: u32,
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECONDS", default_value_t = 3600)]
+    pub access_token_ttl_seconds: u64,
+    /// With ADMIN_PASSWORD: this admin exists after start (created or promoted).
+    #[arg(long, env = "ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    /// The bootstrap admin's password (used only when the admin is created).
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+}
+
+impl ApiConfig {
+    /// How long an access token lives.
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl_seconds)
+    }
+
+    /// The origins allowed by CORS: the configured ones, or the web server's own.
+    pub fn allowed_origins(&self) -> Vec<String> {
+        if !self.cors_origins.is_empty() {
+            return self
+                .cors_origins
+                .iter()
+                .map(|origin| origin.trim().to_owned())
+                .collect();
+        }
+        let port = self.web_addr.port();
+        vec![
+            format!("http://localhost:{port}"),
+            format!("http://127.0.0.1:{port}"),
+        ]
+    }
+}

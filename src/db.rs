@@ -1,0 +1,152 @@
+//! Connecting to PostgreSQL: create the database if it is missing, apply migrations, and say
+//! clearly what is wrong when the server cannot be reached.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Why the database could not be made ready: one line for the operator, no backtrace.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    /// The URL does not parse.
+    #[error("DATABASE_URL is not a valid PostgreSQL URL ({0})")]
+    InvalidUrl(String),
+    /// The server does not answer or refuses us.
+    #[error(
+        "cannot reach PostgreSQL at {url}: {reason}. Start it (for example \
+         `pg_ctlcluster 15 main start`) or set DATABASE_URL"
+    )]
+    Unreachable {
+        /// The URL, without its password.
+        url: String,
+        /// What the driver said.
+        reason: String,
+    },
+    /// Migrations failed.
+    #[error("migrations failed on {url}: {reason}")]
+    Migration {
+        /// The URL, without its password.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// A URL safe to print: the password replaced.
+pub fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((credentials, host)) => {
+                let user = credentials.split(':').next().unwrap_or_default();
+                let hidden = if credentials.contains(':') {
+                    ":***"
+                } else {
+                    ""
+                };
+                format!("{scheme}://{user}{hidden}@{host}")
+            }
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Connects a pool to `url`, creating the database first if it does not exist.
+pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DatabaseError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|error| DatabaseError::InvalidUrl(error.to_string()))?;
+    let unreachable = |error: sqlx::Error| DatabaseError::Unreachable {
+        url: redact(url),
+        reason: one_line(&error),
+    };
+    match options.connect().await {
+        Ok(connection) => drop(connection),
+        Err(error) if is_missing_database(&error) => {
+            create_database(&options).await.map_err(unreachable)?
+        }
+        Err(error) => return Err(unreachable(error)),
+    }
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .map_err(unreachable)
+}
+
+/// Connects and applies the migrations.
+pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPool, DatabaseError> {
+    let pool = connect(url, max_connections).await?;
+    commands::MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|error| DatabaseError::Migration {
+            url: redact(url),
+            reason: error.to_string(),
+        })?;
+    Ok(pool)
+}
+
+fn is_missing_database(error: &sqlx::Error) -> bool {
+    // 3D000: invalid_catalog_name, "database … does not exist".
+    error
+        .as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == "3D000")
+}
+
+async fn create_database(options: &PgConnectOptions) -> Result<(), sqlx::Error> {
+    let name = options.get_database().unwrap_or("bestiary").to_owned();
+    let mut server = options.clone().database("postgres").connect().await?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    let created = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}")))
+        .execute(&mut server)
+        .await;
+    match created {
+        Ok(_) => {
+            tracing::info!(database = %name, "created the database");
+            Ok(())
+        }
+        // 42P04: duplicate_database — someone else created it meanwhile.
+        Err(error)
+            if error
+                .as_database_error()
+                .and_then(|db| db.code())
+                .is_some_and(|c| c == "42P04") =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The driver's message on one line.
+fn one_line(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        sqlx::Error::PoolTimedOut => "timed out".into(),
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_never_printed() {
+        assert_eq!(
+            redact("postgres://bob:hunter2@db:5432/x"),
+            "postgres://bob:***@db:5432/x"
+        );
+        assert_eq!(redact("postgres://bob@db/x"), "postgres://bob@db/x");
+        assert_eq!(redact("postgres://db/x"), "postgres://db/x");
+    }
+}

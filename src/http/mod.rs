@@ -1,0 +1,68 @@
+//! The HTTP API: one router per resource, merged here, behind the middleware every request
+//! passes (correlation id and request log, problem+json for every error, body limit, CORS).
+
+pub mod extract;
+pub mod json;
+mod middleware;
+pub mod problem;
+mod routes;
+pub mod state;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use state::AppState;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The whole API.
+pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
+    Router::new()
+        .merge(routes::health::router())
+        .merge(routes::openapi::router())
+        .merge(routes::auth::router())
+        .merge(routes::creatures::router())
+        .merge(routes::tags::router())
+        .merge(routes::admin::router())
+        .fallback(routes::not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(
+            middleware::problem_for_bare_errors,
+        ))
+        .layer(cors(allowed_origins))
+        .layer(axum::middleware::from_fn(middleware::correlate_and_log))
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-min-position"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::LOCATION,
+            header::ETAG,
+            header::RETRY_AFTER,
+            HeaderName::from_static("idempotent-replayed"),
+            HeaderName::from_static("x-request-id"),
+        ])
+}

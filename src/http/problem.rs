@@ -1,0 +1,320 @@
+//! Every error the API answers with, as `application/problem+json` (RFC 9457). This is the
+//! one place where domain and store errors become HTTP statuses. 500s are logged, never shown.
+
+use crate::accounts::AccountError;
+use crate::auth::TokenError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use commands::{CommandError, StoreError};
+use domain::UniqueSet;
+use domain::creature::CreatureError;
+use domain::tag::TagError;
+use domain::user::UserError;
+use domain::values::ValidationError;
+use serde::Serialize;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error answer.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Input fields were refused (422), each with its reason.
+    Validation(Vec<ValidationError>),
+    /// The body is not JSON, or a header is malformed (400).
+    BadRequest(String),
+    /// The body is JSON of the wrong shape (422).
+    Unprocessable(String),
+    /// No or a wrong `Content-Type` (415).
+    UnsupportedMediaType,
+    /// The body is over the limit (413).
+    PayloadTooLarge,
+    /// No valid credentials (401).
+    Unauthorized(&'static str),
+    /// Valid credentials that may not do this (403).
+    Forbidden(String),
+    /// No such resource (404); names the kind of resource.
+    NotFound(&'static str),
+    /// The request conflicts with the current state (409).
+    Conflict {
+        /// The problem type's slug.
+        slug: &'static str,
+        /// What happened.
+        detail: String,
+        /// The resource's current version, when the conflict is about versions.
+        current_version: Option<i64>,
+    },
+    /// A dependency is down (503).
+    Unavailable(String),
+    /// Something failed inside (500); the reason is logged, not sent.
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    problem_type: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<FieldError<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_version: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct FieldError<'a> {
+    field: &'a str,
+    message: &'a str,
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) | ApiError::Unprocessable(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "validation-failed",
+            ApiError::BadRequest(_) => "bad-request",
+            ApiError::Unprocessable(_) => "unprocessable-body",
+            ApiError::UnsupportedMediaType => "unsupported-media-type",
+            ApiError::PayloadTooLarge => "payload-too-large",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not-found",
+            ApiError::Conflict { slug, .. } => slug,
+            ApiError::Unavailable(_) => "service-unavailable",
+            ApiError::Internal(_) => "internal-error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Validation(errors) => errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            ApiError::BadRequest(detail)
+            | ApiError::Unprocessable(detail)
+            | ApiError::Forbidden(detail)
+            | ApiError::Unavailable(detail)
+            | ApiError::Conflict { detail, .. } => detail.clone(),
+            ApiError::UnsupportedMediaType => {
+                "send the body as `Content-Type: application/json`".into()
+            }
+            ApiError::PayloadTooLarge => "the request body is too large".into(),
+            ApiError::Unauthorized(detail) => (*detail).into(),
+            ApiError::NotFound(what) => format!("{what} not found"),
+            ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
+        }
+    }
+
+    /// A conflict between an expected and the current version.
+    pub fn version_conflict(expected: i64, current: i64) -> Self {
+        ApiError::Conflict {
+            slug: "version-conflict",
+            detail: format!(
+                "expected version {expected}, but the resource is at version {current}"
+            ),
+            current_version: Some(current),
+        }
+    }
+}
+
+/// The problem type URI for a slug.
+pub fn problem_type(slug: &str) -> String {
+    format!("/problems/{slug}")
+}
+
+/// A bare problem response for a status (used for errors raised outside our handlers).
+pub fn status_problem(status: StatusCode) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let body = Problem {
+        problem_type: "about:blank".into(),
+        title,
+        status: status.as_u16(),
+        detail: title.into(),
+        errors: None,
+        current_version: None,
+    };
+    respond(status, &body)
+}
+
+fn respond(status: StatusCode, body: &Problem<'_>) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Internal(reason) = &self {
+            tracing::error!(%reason, "internal error");
+        }
+        let errors = match &self {
+            ApiError::Validation(errors) => Some(
+                errors
+                    .iter()
+                    .map(|error| FieldError {
+                        field: error.field,
+                        message: &error.message,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let current_version = match &self {
+            ApiError::Conflict {
+                current_version, ..
+            } => *current_version,
+            _ => None,
+        };
+        let body = Problem {
+            problem_type: problem_type(self.slug()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors,
+            current_version,
+        };
+        let mut response = respond(status, &body);
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        ApiError::Validation(vec![error])
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict {
+                expected, actual, ..
+            } => ApiError::version_conflict(expected, actual),
+            StoreError::Taken(UniqueSet::UserEmail) => ApiError::Conflict {
+                slug: "email-taken",
+                detail: "a user with this e-mail address exists already".into(),
+                current_version: None,
+            },
+            StoreError::Taken(UniqueSet::TagName) => ApiError::Conflict {
+                slug: "tag-name-taken",
+                detail: "a tag with this name exists already".into(),
+                current_version: None,
+            },
+            StoreError::WrongStreamType(_) => ApiError::NotFound("resource"),
+            StoreError::Database(sqlx::Error::PoolTimedOut) => {
+                ApiError::Unavailable("the database is not answering".into())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl<E: Into<ApiError>> From<CommandError<E>> for ApiError {
+    fn from(error: CommandError<E>) -> Self {
+        match error {
+            CommandError::Rejected(rejection) => rejection.into(),
+            CommandError::Store(store) => store.into(),
+        }
+    }
+}
+
+fn conflict(slug: &'static str, detail: impl ToString) -> ApiError {
+    ApiError::Conflict {
+        slug,
+        detail: detail.to_string(),
+        current_version: None,
+    }
+}
+
+impl From<CreatureError> for ApiError {
+    fn from(error: CreatureError) -> Self {
+        match error {
+            CreatureError::NotFound => ApiError::NotFound("creature"),
+            CreatureError::AlreadyRegistered => conflict("already-exists", &error),
+            CreatureError::Archived => conflict("archived", &error),
+            CreatureError::Forbidden => ApiError::Forbidden(error.to_string()),
+            CreatureError::NoOwner => ApiError::Unauthorized("log in to register a creature"),
+            CreatureError::EmptyUpdate => {
+                ApiError::Validation(vec![ValidationError::new("body", error.to_string())])
+            }
+            CreatureError::TooManyTags => {
+                ApiError::Validation(vec![ValidationError::new("tags", error.to_string())])
+            }
+            CreatureError::StaleAvatarRequest(_) => conflict("stale-avatar-request", &error),
+        }
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(error: UserError) -> Self {
+        match error {
+            UserError::NotFound => ApiError::NotFound("user"),
+            UserError::AlreadyRegistered => conflict("already-exists", &error),
+            UserError::Forbidden => ApiError::Forbidden(error.to_string()),
+        }
+    }
+}
+
+impl From<TagError> for ApiError {
+    fn from(error: TagError) -> Self {
+        match error {
+            TagError::NotFound => ApiError::NotFound("tag"),
+            TagError::AlreadyCreated => conflict("already-exists", &error),
+            TagError::Forbidden => {
+                ApiError::Forbidden("only admins may rename or delete tags".into())
+            }
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::WrongCredentials => ApiError::Unauthorized("wrong e-mail or password"),
+            AccountError::Command(command) => command.into(),
+            AccountError::Hash(hash) => ApiError::Internal(hash.to_string()),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::Unavailable(_) | TokenError::Signing(_) => {
+                ApiError::Internal(error.to_string())
+            }
+            TokenError::Invalid(_) | TokenError::UnknownKey => {
+                tracing::debug!(%error, "token refused");
+                ApiError::Unauthorized("the access token is invalid or expired")
+            }
+        }
+    }
+}

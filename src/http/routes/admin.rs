@@ -1,0 +1,41 @@
+//! Admin operations over HTTP.
+
+use crate::http::extract::Admin;
+use crate::http::problem::ApiError;
+use crate::http::state::AppState;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::post;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// `/admin/…`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/rotate-keys", post(rotate_keys))
+}
+
+#[derive(Deserialize)]
+struct RotateQuery {
+    #[serde(default)]
+    revoke_previous: bool,
+}
+
+/// Makes a new signing key active; earlier tokens stay valid for one token lifetime unless
+/// `revoke_previous=true`.
+async fn rotate_keys(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Query(query): Query<RotateQuery>,
+) -> Result<crate::http::json::Json<Value>, ApiError> {
+    let kid = state
+        .keys
+        .rotate(query.revoke_previous)
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
+    tracing::info!(admin = %admin.sub, kid, revoke_previous = query.revoke_previous, "signing keys rotated");
+    Ok(crate::http::json::Json(json!({
+        "kid": kid,
+        "revoke_previous": query.revoke_previous,
+        "grace_seconds": if query.revoke_previous { 0 } else { state.keys.token_ttl().as_secs() },
+    })))
+}

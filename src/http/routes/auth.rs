@@ -1,0 +1,153 @@
+//! Accounts over HTTP: register, log in, who am I, change my password.
+
+use super::Accepted;
+use crate::accounts::Registration;
+use crate::http::extract::{Authenticated, CorrelationId, metadata};
+use crate::http::json::Json;
+use crate::http::problem::ApiError;
+use crate::http::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use domain::user::User;
+use domain::values::{DisplayName, Email, Password, ValidationError};
+use domain::{Actor, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// `/auth/…`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/register", post(register))
+        .route("/auth/login", post(login))
+        .route("/auth/me", get(me))
+        .route("/auth/password", put(change_password))
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    email: String,
+    password: String,
+    display_name: String,
+}
+
+#[derive(Serialize)]
+struct Registered {
+    user_id: Uuid,
+    version: i64,
+    position: i64,
+}
+
+/// Collects every field's error, so a form can show them all at once.
+fn parse_registration(body: &RegisterBody) -> Result<Registration, ApiError> {
+    let email = Email::parse(&body.email);
+    let password = Password::parse(&body.password);
+    let display_name = DisplayName::parse(&body.display_name);
+    match (email, password, display_name) {
+        (Ok(email), Ok(password), Ok(display_name)) => Ok(Registration {
+            email,
+            password,
+            display_name,
+        }),
+        (email, password, display_name) => Err(ApiError::Validation(
+            [email.err(), password.err(), display_name.err()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<ValidationError>>(),
+        )),
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    correlation: CorrelationId,
+    Json(body): Json<RegisterBody>,
+) -> Result<(StatusCode, Json<Registered>), ApiError> {
+    let registration = parse_registration(&body)?;
+    let (user_id, outcome) = state
+        .accounts
+        .register(
+            registration,
+            Role::User,
+            Actor::Anonymous,
+            metadata(&Actor::Anonymous, correlation),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Registered {
+            user_id: user_id.as_uuid(),
+            version: outcome.version,
+            position: outcome.position,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Json(body): Json<LoginBody>,
+) -> Result<Json<Value>, ApiError> {
+    let (user, role) = state
+        .accounts
+        .authenticate(&body.email, &body.password)
+        .await?;
+    let token = state.keys.issue(user.as_uuid(), role).await?;
+    Ok(Json(json!({
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_in": state.keys.token_ttl().as_secs(),
+    })))
+}
+
+async fn me(State(state): State<AppState>, caller: Authenticated) -> Result<Json<Value>, ApiError> {
+    let loaded = state.commands.store().load::<User>(caller.0.sub).await?;
+    let user = loaded.state.0.ok_or(ApiError::NotFound("user"))?;
+    Ok(Json(json!({
+        "id": caller.0.sub,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+        "version": loaded.version,
+    })))
+}
+
+#[derive(Deserialize)]
+struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    Json(body): Json<PasswordBody>,
+) -> Result<Json<Accepted>, ApiError> {
+    let new_password = Password::parse(&body.new_password).map_err(|error| ValidationError {
+        field: "new_password",
+        ..error
+    })?;
+    let user = caller.0.sub;
+    let id = domain::UserId::from_uuid(user);
+    if !state
+        .accounts
+        .check_password(id, &body.current_password)
+        .await?
+    {
+        return Err(ApiError::Forbidden("the current password is wrong".into()));
+    }
+    let actor = caller.actor();
+    let outcome = state
+        .accounts
+        .change_password(id, &new_password, actor, metadata(&actor, correlation))
+        .await?;
+    Ok(Json(Accepted::new(user, outcome)))
+}

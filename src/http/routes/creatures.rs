@@ -1,0 +1,354 @@
+//! Creature commands over HTTP, and a creature's history straight from the event store.
+
+use super::Accepted;
+use crate::http::extract::{Authenticated, CorrelationId, IfMatch, metadata, parse_id};
+use crate::http::json::Json;
+use crate::http::problem::ApiError;
+use crate::http::state::AppState;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, patch, post, put};
+use commands::handler::Command;
+use commands::{CommandHandler, EventMetadata};
+use domain::creature::{Creature, CreatureChanges, CreatureCommand, CreatureEvent, TagRef};
+use domain::values::{CreatureName, Description, Species, TagName, Traits, ValidationError};
+use domain::{Actor, DomainEvent, TagId, UniqueSet};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// `/creatures` and everything below it.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/creatures", post(create))
+        .route("/creatures/{id}", patch(update).delete(archive))
+        .route(
+            "/creatures/{id}/tags/{tag}",
+            put(attach_tag).delete(detach_tag),
+        )
+        .route("/creatures/{id}/avatar", post(request_avatar))
+        .route("/creatures/{id}/history", get(history))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+    species: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "empty_object")]
+    traits: Value,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+fn empty_object() -> Value {
+    Value::Object(Map::new())
+}
+
+/// Collects the errors of several fields parsed one by one.
+#[derive(Default)]
+struct Fields(Vec<ValidationError>);
+
+impl Fields {
+    fn check<T>(&mut self, parsed: Result<T, ValidationError>) -> Option<T> {
+        parsed.map_err(|error| self.0.push(error)).ok()
+    }
+
+    fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}
+
+/// Resolves tag names to the tags that hold them now.
+async fn resolve_tag(
+    commands: &CommandHandler,
+    name: &TagName,
+) -> Result<Option<TagRef>, ApiError> {
+    let id = commands
+        .store()
+        .unique_owner(UniqueSet::TagName, &name.key())
+        .await?;
+    Ok(id.map(|id| TagRef {
+        id: TagId::from_uuid(id),
+        name: name.clone(),
+    }))
+}
+
+async fn run(
+    commands: &CommandHandler,
+    id: Uuid,
+    command: CreatureCommand,
+    actor: Actor,
+    metadata: EventMetadata,
+    expected_version: Option<i64>,
+) -> Result<Accepted, ApiError> {
+    let outcome = commands
+        .execute(Command::<Creature> {
+            stream_id: id,
+            command,
+            actor,
+            metadata,
+            expected_version,
+            side_writes: vec![],
+        })
+        .await?;
+    Ok(Accepted::new(id, outcome))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    Json(body): Json<CreateBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let mut fields = Fields::default();
+    let name = fields.check(CreatureName::parse(&body.name));
+    let species = fields.check(Species::parse(&body.species));
+    let description = fields.check(Description::parse(&body.description));
+    let traits = fields.check(Traits::parse(&body.traits));
+    if body.tags.len() > domain::creature::MAX_TAGS {
+        fields.0.push(ValidationError::new(
+            "tags",
+            format!("at most {} tags", domain::creature::MAX_TAGS),
+        ));
+    }
+    let mut tags = Vec::new();
+    for raw in body.tags.iter().take(domain::creature::MAX_TAGS) {
+        let Some(tag_name) = fields.check(TagName::parse(raw).map_err(|error| ValidationError {
+            field: "tags",
+            ..error
+        })) else {
+            continue;
+        };
+        match resolve_tag(&state.commands, &tag_name).await? {
+            Some(tag) => tags.push(tag),
+            None => fields.0.push(ValidationError::new(
+                "tags",
+                format!("there is no tag named `{tag_name}`"),
+            )),
+        }
+    }
+    fields.finish()?;
+    let (Some(name), Some(species), Some(description), Some(traits)) =
+        (name, species, description, traits)
+    else {
+        return Err(ApiError::Internal("validated fields went missing".into()));
+    };
+    let id = Uuid::now_v7();
+    let actor = caller.actor();
+    let command = CreatureCommand::Register {
+        name,
+        species,
+        description,
+        traits,
+        tags,
+        avatar_request: Uuid::now_v7(),
+    };
+    let accepted = run(
+        &state.commands,
+        id,
+        command,
+        actor,
+        metadata(&actor, correlation),
+        None,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/creatures/{id}"))],
+        Json(accepted),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    name: Option<String>,
+    species: Option<String>,
+    description: Option<String>,
+    traits: Option<Value>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    IfMatch(expected): IfMatch,
+    Path(id): Path<String>,
+    Json(body): Json<UpdateBody>,
+) -> Result<Json<Accepted>, ApiError> {
+    let id = parse_id(&id, "creature")?;
+    let mut fields = Fields::default();
+    let changes = CreatureChanges {
+        name: body
+            .name
+            .as_deref()
+            .and_then(|name| fields.check(CreatureName::parse(name))),
+        species: body
+            .species
+            .as_deref()
+            .and_then(|species| fields.check(Species::parse(species))),
+        description: body
+            .description
+            .as_deref()
+            .and_then(|text| fields.check(Description::parse(text))),
+        traits: body
+            .traits
+            .as_ref()
+            .and_then(|traits| fields.check(Traits::parse(traits))),
+    };
+    fields.finish()?;
+    let actor = caller.actor();
+    let command = CreatureCommand::Update(changes);
+    Ok(Json(
+        run(
+            &state.commands,
+            id,
+            command,
+            actor,
+            metadata(&actor, correlation),
+            expected,
+        )
+        .await?,
+    ))
+}
+
+async fn archive(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    IfMatch(expected): IfMatch,
+    Path(id): Path<String>,
+) -> Result<Json<Accepted>, ApiError> {
+    let id = parse_id(&id, "creature")?;
+    let actor = caller.actor();
+    let accepted = run(
+        &state.commands,
+        id,
+        CreatureCommand::Archive,
+        actor,
+        metadata(&actor, correlation),
+        expected,
+    );
+    Ok(Json(accepted.await?))
+}
+
+async fn attach_tag(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    Path((id, tag)): Path<(String, String)>,
+) -> Result<Json<Accepted>, ApiError> {
+    let id = parse_id(&id, "creature")?;
+    let name = TagName::parse(&tag).map_err(|_| ApiError::NotFound("tag"))?;
+    let tag = resolve_tag(&state.commands, &name)
+        .await?
+        .ok_or(ApiError::NotFound("tag"))?;
+    let actor = caller.actor();
+    let accepted = run(
+        &state.commands,
+        id,
+        CreatureCommand::Tag(tag),
+        actor,
+        metadata(&actor, correlation),
+        None,
+    );
+    Ok(Json(accepted.await?))
+}
+
+async fn detach_tag(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    Path((id, tag)): Path<(String, String)>,
+) -> Result<Json<Accepted>, ApiError> {
+    let id = parse_id(&id, "creature")?;
+    let name = TagName::parse(&tag).map_err(|_| ApiError::NotFound("tag"))?;
+    let tag = resolve_tag(&state.commands, &name)
+        .await?
+        .ok_or(ApiError::NotFound("tag"))?;
+    let actor = caller.actor();
+    let command = CreatureCommand::Untag(tag.id);
+    Ok(Json(
+        run(
+            &state.commands,
+            id,
+            command,
+            actor,
+            metadata(&actor, correlation),
+            None,
+        )
+        .await?,
+    ))
+}
+
+async fn request_avatar(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+    let id = parse_id(&id, "creature")?;
+    let actor = caller.actor();
+    let command = CreatureCommand::RequestAvatar {
+        request_id: Uuid::now_v7(),
+    };
+    let accepted = run(
+        &state.commands,
+        id,
+        command,
+        actor,
+        metadata(&actor, correlation),
+        None,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(accepted)))
+}
+
+/// One entry of a creature's history.
+#[derive(Serialize)]
+struct HistoryEntry {
+    #[serde(rename = "type")]
+    event_type: String,
+    version: i64,
+    position: i64,
+    recorded_at: chrono::DateTime<chrono::Utc>,
+    actor: commands::ActorRef,
+    data: Value,
+}
+
+async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id, "creature")?;
+    let recorded = state.commands.store().read_stream(id).await?;
+    if recorded.is_empty() || recorded.iter().any(|event| event.stream_type != "creature") {
+        return Err(ApiError::NotFound("creature"));
+    }
+    let mut events = Vec::with_capacity(recorded.len());
+    for event in recorded {
+        // Decoded and re-encoded, so clients see every event in its current schema.
+        let data = event
+            .decode::<CreatureEvent>()
+            .map_err(|error| ApiError::Internal(error.to_string()))?
+            .to_payload();
+        events.push(HistoryEntry {
+            event_type: event.event_type,
+            version: event.version,
+            position: event.position,
+            recorded_at: event.recorded_at,
+            actor: event.metadata.actor,
+            data,
+        });
+    }
+    Ok(Json(serde_json::json!({ "events": events })))
+}

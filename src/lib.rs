@@ -1,0 +1,18 @@
+//! The composition root of Bestiary: the `bestiary` binary's configuration, command line and
+//! HTTP API, wiring the pure [`domain`] to the write side ([`commands`]).
+//!
+//! A request flows through [`http`] (router, extractors, problem+json errors) to the command
+//! handler, which loads a stream, lets the domain decide and appends the events. [`auth`] signs
+//! and verifies access tokens and hashes passwords; [`accounts`] registers users and checks
+//! credentials; [`api`] builds the service; [`run`] maps each subcommand to what it does.
+
+pub mod accounts;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod run;
+pub mod shutdown;
+pub mod telemetry;

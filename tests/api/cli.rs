@@ -1,0 +1,46 @@
+//! The binary's behaviour at its edges: an unreachable database, a missing secret.
+
+use std::process::Command;
+
+fn bestiary(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bestiary"));
+    command
+        .args(args)
+        .env_remove("SECRET_KEY")
+        .env_remove("DATABASE_URL");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the binary runs")
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line_and_exit_code_1() {
+    let output = bestiary(
+        &["migrate"],
+        &[(
+            "DATABASE_URL",
+            "postgres://someone:hunter2@127.0.0.1:1/bestiary",
+        )],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("cannot reach PostgreSQL at postgres://someone:***@127.0.0.1:1/bestiary"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_api_refuses_to_start_without_a_secret_key() {
+    let output = bestiary(&["api"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SECRET_KEY is not set"), "{stderr}");
+}

@@ -1,0 +1,195 @@
+//! `spawn_app`: the real API on a free port with its own database, and a typed client.
+
+use bestiary::api::Api;
+use bestiary::config::{ApiConfig, Secret};
+use commands::testing::TestDatabase;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+/// The signing secret of test apps.
+pub const SECRET: &str = "test-secret-that-is-long-enough-for-the-api";
+/// The bootstrap admin every test app has.
+pub const ADMIN_EMAIL: &str = "admin@example.org";
+/// The bootstrap admin's password.
+pub const ADMIN_PASSWORD: &str = "admin password";
+
+/// A running API with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The HTTP client.
+    pub client: reqwest::Client,
+    /// Its database.
+    pub db: TestDatabase,
+}
+
+/// A logged-in user.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    /// Their id.
+    pub id: String,
+    /// Their access token.
+    pub token: String,
+}
+
+/// The configuration tests run the API with.
+pub fn test_config() -> ApiConfig {
+    ApiConfig {
+        api_addr: "127.0.0.1:0".parse().unwrap(),
+        secret_key: None,
+        web_addr: "127.0.0.1:8501".parse().unwrap(),
+        cors_origins: vec![],
+        bcrypt_cost: 4,
+        access_token_ttl_seconds: 3600,
+        admin_email: Some(ADMIN_EMAIL.into()),
+        admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+    }
+}
+
+/// Starts the API against a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let db = TestDatabase::create().await;
+    let address = start_api(&db, SECRET).await;
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+    }
+}
+
+/// Starts (another) API instance on `db` with the given secret; returns its base URL.
+pub async fn start_api(db: &TestDatabase, secret: &str) -> String {
+    let api = Api::build(db.pool.clone(), &test_config(), Secret::new(secret))
+        .await
+        .expect("the API builds");
+    let address = format!("http://{}", api.local_addr().unwrap());
+    tokio::spawn(api.run(std::future::pending()));
+    address
+}
+
+impl TestApp {
+    /// A request to `path`, with a bearer token if given.
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    /// Sends a JSON body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let builder = self.request(method, path, token);
+        let builder = match body {
+            Some(body) => builder.json(&body),
+            None => builder,
+        };
+        builder.send().await.expect("the API answers")
+    }
+
+    /// Registers a user.
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        let body = json!({"email": email, "password": password, "display_name": "Tester"});
+        self.send(Method::POST, "/auth/register", None, Some(body))
+            .await
+    }
+
+    /// Logs in; the token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let body = json!({"email": email, "password": password});
+        let response = self
+            .send(Method::POST, "/auth/login", None, Some(body))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers and logs in a new user.
+    pub async fn user(&self, name: &str) -> TestUser {
+        let email = format!("{name}@example.org");
+        let response = self.register(&email, "password123").await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        TestUser {
+            id: body["user_id"].as_str().unwrap().to_owned(),
+            token: self.login(&email, "password123").await,
+        }
+    }
+
+    /// The bootstrap admin, logged in.
+    pub async fn admin(&self) -> TestUser {
+        let token = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let me: Value = self
+            .send(Method::GET, "/auth/me", Some(&token), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        TestUser {
+            id: me["id"].as_str().unwrap().to_owned(),
+            token,
+        }
+    }
+
+    /// Creates a creature owned by `owner`; its id.
+    pub async fn creature(&self, owner: &TestUser, name: &str) -> String {
+        let body = json!({"name": name, "species": "dragon", "description": "", "traits": {"wings": 2}, "tags": []});
+        let response = self
+            .send(Method::POST, "/creatures", Some(&owner.token), Some(body))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a tag; its id.
+    pub async fn tag(&self, by: &TestUser, name: &str) -> String {
+        let response = self
+            .send(
+                Method::POST,
+                "/tags",
+                Some(&by.token),
+                Some(json!({"name": name})),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// How many events the store holds.
+    pub async fn event_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events")
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts that a response is problem+json with the status; returns the problem.
+pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status, "status of {}", response.url());
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["status"], status.as_u16());
+    for field in ["type", "title", "detail"] {
+        assert!(
+            problem[field].is_string(),
+            "problem has `{field}`: {problem}"
+        );
+    }
+    problem
+}

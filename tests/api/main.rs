@@ -1,0 +1,11 @@
+//! The API, started on port 0 against a fresh database per test, driven over real HTTP.
+
+mod helpers;
+
+mod authorization;
+mod cli;
+mod creatures;
+mod errors;
+mod history;
+mod tokens;
+mod users;
