@@ -89,7 +89,9 @@ impl CommandHandler {
         A::Command: Clone,
     {
         let loaded = self.store.load::<A>(command.stream_id).await?;
+        // A stream that does not exist is the domain's to refuse (not found), not a conflict.
         if let Some(expected) = command.expected_version
+            && loaded.version > 0
             && expected != loaded.version
         {
             return Err(StoreError::Conflict {

@@ -36,6 +36,7 @@ async fn malformed_wrong_typed_oversized_and_unknown_input_is_refused_without_ap
         ("body over the limit", raw(Method::POST, "/creatures", json_type, format!("{{\"name\": \"{}\"}}", "x".repeat(70_000))).await.unwrap(), StatusCode::PAYLOAD_TOO_LARGE),
         ("bad If-Match", app.request(Method::PATCH, &creature_path, token).header("if-match", "soon").json(&json!({"name": "y"})).send().await.unwrap(), StatusCode::BAD_REQUEST),
         ("unknown creature", app.send(Method::PATCH, &format!("/creatures/{}", uuid::Uuid::now_v7()), token, Some(json!({"name": "y"}))).await, StatusCode::NOT_FOUND),
+        ("If-Match on an unknown creature", app.request(Method::PATCH, &format!("/creatures/{}", uuid::Uuid::now_v7()), token).header("if-match", "3").json(&json!({"name": "y"})).send().await.unwrap(), StatusCode::NOT_FOUND),
         ("not an id", app.send(Method::DELETE, "/creatures/not-a-uuid", token, None).await, StatusCode::NOT_FOUND),
         ("a user's id as a creature's", app.send(Method::DELETE, &format!("/creatures/{}", owner.id), token, None).await, StatusCode::NOT_FOUND),
         ("unknown history", app.send(Method::GET, &format!("/creatures/{}/history", uuid::Uuid::now_v7()), None, None).await, StatusCode::NOT_FOUND),
