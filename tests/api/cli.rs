@@ -44,3 +44,38 @@ fn the_api_refuses_to_start_without_a_secret_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("SECRET_KEY is not set"), "{stderr}");
 }
+
+#[tokio::test]
+async fn create_admin_creates_an_admin_or_promotes_a_user() {
+    let app = crate::helpers::spawn_app().await;
+    app.register("ada@example.org", "correct horse").await;
+    let url = app.db.url();
+    for email in ["ada@example.org", "grace@example.org"] {
+        let output = bestiary(
+            &[
+                "create-admin",
+                "--email",
+                email,
+                "--password",
+                "battery staple",
+            ],
+            &[("DATABASE_URL", url.as_str()), ("BCRYPT_COST", "4")],
+        );
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let ada = app.login("ada@example.org", "correct horse").await;
+    let grace = app.login("grace@example.org", "battery staple").await;
+    for token in [ada, grace] {
+        let me: serde_json::Value = app
+            .send(reqwest::Method::GET, "/auth/me", Some(&token), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["role"], "admin");
+    }
+}

@@ -7,5 +7,6 @@ mod cli;
 mod creatures;
 mod errors;
 mod history;
+mod openapi;
 mod tokens;
 mod users;
