@@ -27,7 +27,8 @@ CREATE TABLE events (
     CONSTRAINT events_actor_has_id CHECK ((actor_kind = 'user') = (actor_id IS NOT NULL))
 );
 
-CREATE INDEX events_transaction_id ON events (transaction_id);
+-- Projections read in (transaction_id, position) order: see projections/src/reader.rs.
+CREATE INDEX events_commit_order ON events (transaction_id, position);
 
 -- Events are never changed or removed.
 CREATE FUNCTION events_are_immutable() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -22,6 +22,10 @@ pub enum StoreError {
     /// The stream exists with another type (a user's id used as a creature's).
     #[error("stream {0} has another type")]
     WrongStreamType(Uuid),
+    /// An append was not the first write of its transaction (a programming error: it would
+    /// let readers see a stream's events out of order).
+    #[error("an append must be the first write of its transaction")]
+    NotFirstWrite,
     /// A stored event cannot be read by this code.
     #[error(transparent)]
     Decode(#[from] DecodeError),

@@ -17,7 +17,7 @@ pub mod testing;
 pub use error::{CommandError, StoreError};
 pub use handler::{Command, CommandHandler, CommandOutcome};
 pub use metadata::{ActorRef, EventMetadata};
-pub use store::{EventStore, RecordedEvent, SideWrite};
+pub use store::{EVENT_COLUMNS, EventStore, RecordedEvent, SideWrite};
 
 /// The workspace's migrations (event store, and the read side's tables), embedded.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

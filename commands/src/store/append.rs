@@ -61,7 +61,8 @@ impl AppendTx {
     }
 
     /// Appends `events` to a stream that must be at `expected_version` (0: a new stream), and
-    /// applies the uniqueness claims they make. A stale version is [`StoreError::Conflict`];
+    /// applies the uniqueness claims they make. It must be the transaction's first write, so
+    /// one transaction appends to one stream. A stale version is [`StoreError::Conflict`];
     /// a value held by someone else is [`StoreError::Taken`].
     pub async fn append<E: DomainEvent>(
         &mut self,
@@ -71,12 +72,19 @@ impl AppendTx {
         events: &[E],
         metadata: &EventMetadata,
     ) -> Result<Appended, StoreError> {
-        let actual: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(version), 0)::bigint FROM events WHERE stream_id = $1",
+        // Readers order events by (transaction id, position); that follows each stream's
+        // versions only if the transaction id is taken by this insert, after the previous
+        // version committed. So the events insert must be the transaction's first write.
+        let (actual, first_write): (i64, bool) = sqlx::query_as(
+            "SELECT COALESCE(MAX(version), 0)::bigint, pg_current_xact_id_if_assigned() IS NULL \
+             FROM events WHERE stream_id = $1",
         )
         .bind(stream_id)
         .fetch_one(&mut *self.tx)
         .await?;
+        if !first_write {
+            return Err(StoreError::NotFirstWrite);
+        }
         let conflict = |actual| StoreError::Conflict {
             stream_id,
             expected: expected_version,

@@ -6,7 +6,7 @@ mod recorded;
 mod tests;
 
 pub use append::{AppendTx, Appended, SideWrite};
-pub use recorded::RecordedEvent;
+pub use recorded::{COLUMNS as EVENT_COLUMNS, RecordedEvent};
 
 use crate::error::StoreError;
 use domain::{Aggregate, UniqueSet};

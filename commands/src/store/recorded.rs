@@ -8,9 +8,8 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
-/// The columns every read of recorded events selects, in the order [`RecordedEvent::from_row`]
-/// expects them.
-pub(crate) const COLUMNS: &str = "position, event_id, stream_id, stream_type, version, event_type, \
+/// The columns every read of recorded events selects, as [`RecordedEvent::from_row`] expects.
+pub const COLUMNS: &str = "position, event_id, stream_id, stream_type, version, event_type, \
      schema_version, payload, actor_kind, actor_id, correlation_id, causation_id, \
      idempotency_key, recorded_at";
 
@@ -42,7 +41,7 @@ pub struct RecordedEvent {
 
 impl RecordedEvent {
     /// Reads a row selected with [`COLUMNS`].
-    pub(crate) fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
+    pub fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
         let schema_version: i16 = row.try_get("schema_version")?;
         let version: i32 = row.try_get("version")?;
         let actor_kind: String = row.try_get("actor_kind")?;

@@ -1,0 +1,82 @@
+//! Where each projection stands, and whether a read may already see a position.
+
+use crate::projection::Projection;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgPool, Row};
+
+/// A projection's state for operators.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectionStatus {
+    /// Its name.
+    pub name: String,
+    /// `running` or `failed`.
+    pub state: String,
+    /// The global position of the last event it applied.
+    pub position: i64,
+    /// How many events it has applied.
+    pub events_applied: i64,
+    /// The log's highest position.
+    pub head: i64,
+    /// Events it has not applied yet.
+    pub lag: i64,
+    /// Age of the oldest event it has not applied, in seconds.
+    pub lag_seconds: f64,
+    /// When failed: the position it stopped at.
+    pub failed_position: Option<i64>,
+    /// When failed: why.
+    pub failed_reason: Option<String>,
+    /// When its checkpoint last moved.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Every projection's state.
+pub async fn statuses(pool: &PgPool) -> Result<Vec<ProjectionStatus>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.name, c.state, c.position, c.events_applied, c.failed_position, c.failed_reason, \
+             c.updated_at, (SELECT COALESCE(max(position), 0) FROM events) AS head, l.lag, \
+             COALESCE(EXTRACT(EPOCH FROM now() - l.oldest), 0)::float8 AS lag_seconds \
+         FROM projection_checkpoints c \
+         CROSS JOIN LATERAL (SELECT count(*) AS lag, min(recorded_at) AS oldest FROM events e \
+             WHERE (e.transaction_id, e.position) > (c.transaction_id, c.position)) l \
+         ORDER BY c.name",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ProjectionStatus {
+                name: row.try_get("name")?,
+                state: row.try_get("state")?,
+                position: row.try_get("position")?,
+                events_applied: row.try_get("events_applied")?,
+                head: row.try_get("head")?,
+                lag: row.try_get("lag")?,
+                lag_seconds: row.try_get("lag_seconds")?,
+                failed_position: row.try_get("failed_position")?,
+                failed_reason: row.try_get("failed_reason")?,
+                updated_at: row.try_get("updated_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Whether the projection has applied the event at `position` (a position that holds no
+/// event, from a rolled-back transaction, has nothing to wait for once the log is past it).
+pub async fn has_passed(pool: &PgPool, projection: Projection, position: i64) -> Result<bool, sqlx::Error> {
+    if position <= 0 {
+        return Ok(true);
+    }
+    let passed: Option<bool> = sqlx::query_scalar(
+        "SELECT CASE WHEN e.position IS NULL \
+                     THEN $2 <= (SELECT COALESCE(max(position), 0) FROM events) \
+                     ELSE (e.transaction_id, e.position) <= (c.transaction_id, c.position) END \
+         FROM projection_checkpoints c LEFT JOIN events e ON e.position = $2 \
+         WHERE c.name = $1",
+    )
+    .bind(projection.name())
+    .bind(position)
+    .fetch_optional(pool)
+    .await?;
+    Ok(passed.unwrap_or(false))
+}

@@ -1,0 +1,7 @@
+//! The read side against a real PostgreSQL: ordering, failures, idempotency and queries.
+
+mod fixture;
+
+mod failures;
+mod ordering;
+mod queries;
