@@ -45,6 +45,13 @@ impl TestDatabase {
             .execute(&mut admin)
             .await
             .expect("the test database is created");
+        // Durability is not what tests test: commits need not wait for the disk.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {name} SET synchronous_commit = off"
+        )))
+        .execute(&mut admin)
+        .await
+        .expect("the test database is configured");
         admin.close().await.ok();
         let options = server.clone().database(&name);
         let pool = PgPoolOptions::new()

@@ -3,10 +3,10 @@
 use crate::error::ApplyError;
 use crate::{creatures, tags, users};
 use commands::RecordedEvent;
+use domain::Aggregate;
 use domain::creature::{Creature, CreatureEvent};
 use domain::tag::{Tag, TagEvent};
 use domain::user::{User, UserEvent};
-use domain::Aggregate;
 use sqlx::PgConnection;
 
 /// A projection: a set of read tables folded from the log, with its own checkpoint.
@@ -57,7 +57,9 @@ impl Projection {
 
     /// The projection with this name.
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|projection| projection.name() == name)
+        Self::ALL
+            .into_iter()
+            .find(|projection| projection.name() == name)
     }
 
     /// A small number identifying it (its advisory lock key).
@@ -78,7 +80,11 @@ impl Projection {
                 "proj_creatures.tags",
                 "proj_creatures.owners",
             ],
-            Projection::Tags => &["proj_tags.tags", "proj_tags.memberships", "proj_tags.creatures"],
+            Projection::Tags => &[
+                "proj_tags.tags",
+                "proj_tags.memberships",
+                "proj_tags.creatures",
+            ],
             Projection::Users => &["proj_users.users"],
         }
     }
@@ -94,7 +100,11 @@ impl Projection {
     }
 
     /// Applies one event to its tables. Applying an event twice changes nothing.
-    pub async fn apply(&self, conn: &mut PgConnection, recorded: &RecordedEvent) -> Result<(), ApplyError> {
+    pub async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        recorded: &RecordedEvent,
+    ) -> Result<(), ApplyError> {
         if !self.reads(&recorded.stream_type) {
             return Ok(());
         }

@@ -6,11 +6,11 @@
 //! the projection alone: the events before it are kept, and it is recorded as `failed` at
 //! that event's position with the reason.
 
+use crate::PROJECTION_CHANNEL;
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
 use crate::projection::Projection;
 use crate::reader::{self, OrderedEvent};
-use crate::PROJECTION_CHANNEL;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::BTreeSet;
@@ -33,7 +33,11 @@ pub struct BatchOutcome {
 }
 
 /// Applies up to `limit` events to the projection.
-pub async fn run_batch(pool: &PgPool, projection: Projection, limit: i64) -> Result<BatchOutcome, ApplyError> {
+pub async fn run_batch(
+    pool: &PgPool,
+    projection: Projection,
+    limit: i64,
+) -> Result<BatchOutcome, ApplyError> {
     let mut tx = pool.begin().await?;
     let (start, failed) = lock_checkpoint(&mut tx, projection).await?;
     if failed {
@@ -66,7 +70,11 @@ pub async fn run_batch(pool: &PgPool, projection: Projection, limit: i64) -> Res
 }
 
 /// Runs batches until the projection has applied everything readable now (or is failed).
-pub async fn catch_up(pool: &PgPool, projection: Projection, batch: i64) -> Result<BatchOutcome, ApplyError> {
+pub async fn catch_up(
+    pool: &PgPool,
+    projection: Projection,
+    batch: i64,
+) -> Result<BatchOutcome, ApplyError> {
     loop {
         let outcome = run_batch(pool, projection, batch).await?;
         if outcome.caught_up || outcome.failed {
@@ -76,11 +84,16 @@ pub async fn catch_up(pool: &PgPool, projection: Projection, batch: i64) -> Resu
 }
 
 /// Locks the projection's checkpoint row for this transaction; (checkpoint, failed).
-async fn lock_checkpoint(conn: &mut PgConnection, projection: Projection) -> Result<(Checkpoint, bool), sqlx::Error> {
-    sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
-        .bind(projection.name())
-        .execute(&mut *conn)
-        .await?;
+async fn lock_checkpoint(
+    conn: &mut PgConnection,
+    projection: Projection,
+) -> Result<(Checkpoint, bool), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(projection.name())
+    .execute(&mut *conn)
+    .await?;
     let row = sqlx::query(
         "SELECT transaction_id::text AS xid, position, state FROM projection_checkpoints \
          WHERE name = $1 FOR UPDATE",
@@ -139,13 +152,21 @@ async fn finish(
 }
 
 /// Tells listeners (on commit) what changed: the position reached and the creatures touched.
-async fn announce(conn: &mut PgConnection, projection: Projection, events: &[OrderedEvent]) -> Result<(), sqlx::Error> {
+async fn announce(
+    conn: &mut PgConnection,
+    projection: Projection,
+    events: &[OrderedEvent],
+) -> Result<(), sqlx::Error> {
     let creatures: BTreeSet<uuid::Uuid> = events
         .iter()
         .filter(|ordered| ordered.event.stream_type == "creature")
         .map(|ordered| ordered.event.stream_id)
         .collect();
-    let position = events.iter().map(|ordered| ordered.event.position).max().unwrap_or(0);
+    let position = events
+        .iter()
+        .map(|ordered| ordered.event.position)
+        .max()
+        .unwrap_or(0);
     let notice = if creatures.len() > MAX_NOTICE_IDS {
         json!({"projection": projection.name(), "position": position, "creatures": null})
     } else {
@@ -180,7 +201,9 @@ async fn stop_at_poison(
         });
     }
     let good = &events[..index];
-    apply_all(&mut tx, projection, good).await.map_err(|(_, error)| error)?;
+    apply_all(&mut tx, projection, good)
+        .await
+        .map_err(|(_, error)| error)?;
     let checkpoint = finish(&mut tx, projection, start, good).await?;
     let poison = &events[index].event;
     sqlx::query(

@@ -63,7 +63,11 @@ pub async fn statuses(pool: &PgPool) -> Result<Vec<ProjectionStatus>, sqlx::Erro
 
 /// Whether the projection has applied the event at `position` (a position that holds no
 /// event, from a rolled-back transaction, has nothing to wait for once the log is past it).
-pub async fn has_passed(pool: &PgPool, projection: Projection, position: i64) -> Result<bool, sqlx::Error> {
+pub async fn has_passed(
+    pool: &PgPool,
+    projection: Projection,
+    position: i64,
+) -> Result<bool, sqlx::Error> {
     if position <= 0 {
         return Ok(true);
     }

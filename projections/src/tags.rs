@@ -12,7 +12,11 @@ use uuid::Uuid;
 
 /// Applies one event. Tag rows and creatures carry the stream version of the last event
 /// applied to them; an event at or below it was applied already and changes nothing.
-pub async fn apply(conn: &mut PgConnection, recorded: &RecordedEvent, event: &AnyEvent) -> Result<(), ApplyError> {
+pub async fn apply(
+    conn: &mut PgConnection,
+    recorded: &RecordedEvent,
+    event: &AnyEvent,
+) -> Result<(), ApplyError> {
     let id = recorded.stream_id;
     let version = i32::try_from(recorded.version).unwrap_or(i32::MAX);
     let query = match event {
@@ -24,12 +28,12 @@ pub async fn apply(conn: &mut PgConnection, recorded: &RecordedEvent, event: &An
         .bind(name.as_str())
         .bind(recorded.recorded_at)
         .bind(version),
-        AnyEvent::Tag(TagEvent::TagRenamed { to, .. }) => {
-            sqlx::query("UPDATE proj_tags.tags SET name = $2, version = $3 WHERE id = $1 AND version < $3")
-                .bind(id)
-                .bind(to.as_str())
-                .bind(version)
-        }
+        AnyEvent::Tag(TagEvent::TagRenamed { to, .. }) => sqlx::query(
+            "UPDATE proj_tags.tags SET name = $2, version = $3 WHERE id = $1 AND version < $3",
+        )
+        .bind(id)
+        .bind(to.as_str())
+        .bind(version),
         AnyEvent::Tag(TagEvent::TagDeleted { .. }) => {
             sqlx::query("DELETE FROM proj_tags.memberships WHERE tag_id = $1")
                 .bind(id)
@@ -68,7 +72,11 @@ pub async fn apply(conn: &mut PgConnection, recorded: &RecordedEvent, event: &An
 }
 
 /// Records that the creature's event at `version` is applied; false if it was already.
-async fn advance_creature(conn: &mut PgConnection, id: Uuid, version: i32) -> Result<bool, sqlx::Error> {
+async fn advance_creature(
+    conn: &mut PgConnection,
+    id: Uuid,
+    version: i32,
+) -> Result<bool, sqlx::Error> {
     let advanced = sqlx::query(
         "INSERT INTO proj_tags.creatures (id, version) VALUES ($1, $2) \
          ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version WHERE proj_tags.creatures.version < EXCLUDED.version",

@@ -10,7 +10,11 @@ use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 /// Applies one event. Rows carry their stream version; an older event changes nothing.
-pub async fn apply(conn: &mut PgConnection, recorded: &RecordedEvent, event: &AnyEvent) -> Result<(), ApplyError> {
+pub async fn apply(
+    conn: &mut PgConnection,
+    recorded: &RecordedEvent,
+    event: &AnyEvent,
+) -> Result<(), ApplyError> {
     let AnyEvent::User(event) = event else {
         return Ok(());
     };

@@ -1,3 +1,94 @@
-//! The background worker of Bestiary. It will own the loop that wakes on Redis notifications
-//! (or polls when Redis is away), leases each projection so only one worker runs it, and runs
-//! avatar jobs against the ai-service. Nothing lives here yet (issue 3 and issue 5).
+//! The background worker of Bestiary: it keeps every projection up to date with the log.
+//!
+//! Redis only wakes it: the API publishes the head position after each commit ([`wake`]).
+//! The truth is the events table and each projection's checkpoint in PostgreSQL, so with Redis
+//! gone the worker polls at a bounded interval and loses nothing. Several workers may run:
+//! each projection is run by whichever holds its [`lease`] (a PostgreSQL advisory lock on a
+//! connection of its own, released when that worker dies), and [`projector`] runs it.
+
+pub mod lease;
+pub mod projector;
+pub mod wake;
+
+use projections::Projection;
+use sqlx::PgPool;
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// How the worker behaves.
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    /// Redis URL (the wake-up channel).
+    pub redis_url: String,
+    /// Prefix of every Redis key and channel this deployment uses.
+    pub redis_prefix: String,
+    /// Events applied per transaction.
+    pub batch_size: i64,
+    /// How often to look for new events while Redis is unreachable.
+    pub poll_interval: Duration,
+    /// How often to look anyway while Redis is connected (a lost message costs at most this).
+    pub idle_interval: Duration,
+}
+
+impl WorkerSettings {
+    /// Defaults for a Redis URL and prefix.
+    pub fn new(redis_url: impl Into<String>, redis_prefix: impl Into<String>) -> Self {
+        Self {
+            redis_url: redis_url.into(),
+            redis_prefix: redis_prefix.into(),
+            batch_size: 500,
+            poll_interval: Duration::from_millis(500),
+            idle_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why the worker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The Redis URL does not parse.
+    #[error("REDIS_URL is not a valid Redis URL ({0})")]
+    InvalidRedisUrl(String),
+}
+
+/// The worker: one task per projection and one listening to Redis.
+pub struct Worker {
+    pool: PgPool,
+    settings: WorkerSettings,
+}
+
+impl Worker {
+    /// A worker over the given pool.
+    pub fn new(pool: PgPool, settings: WorkerSettings) -> Self {
+        Self { pool, settings }
+    }
+
+    /// Runs until `shutdown` completes; then each projection finishes its batch and stops.
+    /// Dropping the returned future stops everything at once (a crash: batches roll back).
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), WorkerError> {
+        let client = redis::Client::open(self.settings.redis_url.as_str())
+            .map_err(|error| WorkerError::InvalidRedisUrl(error.to_string()))?;
+        let mut tasks = JoinSet::new();
+        let wake = wake::listen(&mut tasks, client, &self.settings.redis_prefix);
+        let (stop, stopped) = watch::channel(false);
+        let mut projectors = JoinSet::new();
+        for projection in Projection::ALL {
+            projectors.spawn(projector::run(
+                self.pool.clone(),
+                projection,
+                self.settings.clone(),
+                wake.clone(),
+                stopped.clone(),
+            ));
+        }
+        tracing::info!("worker running");
+        shutdown.await;
+        let _ = stop.send(true);
+        while projectors.join_next().await.is_some() {}
+        tasks.abort_all();
+        tracing::info!("worker stopped");
+        Ok(())
+    }
+}

@@ -301,7 +301,11 @@ async fn an_append_must_be_the_first_write_of_its_transaction() {
     let db = TestDatabase::create().await;
     let store = EventStore::new(db.pool.clone());
     let mut tx = store.begin().await.unwrap();
-    tx.append("creature", Uuid::now_v7(), 0, &[renamed("a")], &metadata()).await.unwrap();
-    let second = tx.append("creature", Uuid::now_v7(), 0, &[renamed("b")], &metadata()).await;
+    tx.append("creature", Uuid::now_v7(), 0, &[renamed("a")], &metadata())
+        .await
+        .unwrap();
+    let second = tx
+        .append("creature", Uuid::now_v7(), 0, &[renamed("b")], &metadata())
+        .await;
     assert!(matches!(second, Err(StoreError::NotFirstWrite)));
 }

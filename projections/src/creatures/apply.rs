@@ -10,7 +10,11 @@ use domain::user::UserEvent;
 use sqlx::PgConnection;
 
 /// Applies one event.
-pub async fn apply(conn: &mut PgConnection, recorded: &RecordedEvent, event: &AnyEvent) -> Result<(), ApplyError> {
+pub async fn apply(
+    conn: &mut PgConnection,
+    recorded: &RecordedEvent,
+    event: &AnyEvent,
+) -> Result<(), ApplyError> {
     match event {
         AnyEvent::Creature(event) => apply_creature(conn, recorded, event).await,
         AnyEvent::User(UserEvent::UserRegistered { display_name, .. }) => {
@@ -29,7 +33,11 @@ pub async fn apply(conn: &mut PgConnection, recorded: &RecordedEvent, event: &An
     }
 }
 
-async fn apply_tag(conn: &mut PgConnection, recorded: &RecordedEvent, event: &TagEvent) -> Result<(), ApplyError> {
+async fn apply_tag(
+    conn: &mut PgConnection,
+    recorded: &RecordedEvent,
+    event: &TagEvent,
+) -> Result<(), ApplyError> {
     let (id, version) = (recorded.stream_id, version(recorded));
     let query = match event {
         TagEvent::TagCreated { name } => sqlx::query(

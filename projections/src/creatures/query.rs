@@ -132,7 +132,10 @@ fn view(row: &PgRow) -> Result<CreatureView, sqlx::Error> {
 /// One creature, archived or not.
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<CreatureView>, QueryError> {
     let sql = format!("{SELECT} WHERE c.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
     Ok(row.as_ref().map(view).transpose()?)
 }
 
@@ -145,8 +148,18 @@ pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage
             message: format!("must be between 1 and {MAX_PAGE}"),
         });
     }
-    let after = filter.cursor.as_deref().map(Cursor::decode).transpose()?.map(|cursor| cursor.key());
-    let blank_to_none = |text: &Option<String>| text.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned);
+    let after = filter
+        .cursor
+        .as_deref()
+        .map(Cursor::decode)
+        .transpose()?
+        .map(|cursor| cursor.key());
+    let blank_to_none = |text: &Option<String>| {
+        text.as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    };
     let sql = format!(
         "{SELECT} WHERE NOT c.archived \
            AND ($1::text IS NULL OR c.search @@ websearch_to_tsquery('english', $1)) \
@@ -171,7 +184,9 @@ pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage
     let mut items = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
-        items.last().map(|last| Cursor::after(last.created_at, last.id).encode())
+        items
+            .last()
+            .map(|last| Cursor::after(last.created_at, last.id).encode())
     } else {
         None
     };

@@ -62,14 +62,22 @@ impl Fixture {
     pub async fn tag(&self, by: Actor, name: &str) -> TagRef {
         let id = Uuid::now_v7();
         let name = TagName::parse(name).unwrap();
-        self.run::<Tag>(id, TagCommand::Create(name.clone()), by).await;
+        self.run::<Tag>(id, TagCommand::Create(name.clone()), by)
+            .await;
         TagRef {
             id: TagId::from_uuid(id),
             name,
         }
     }
 
-    pub async fn creature(&self, owner: Actor, name: &str, species: &str, description: &str, tags: Vec<TagRef>) -> Uuid {
+    pub async fn creature(
+        &self,
+        owner: Actor,
+        name: &str,
+        species: &str,
+        description: &str,
+        tags: Vec<TagRef>,
+    ) -> Uuid {
         let id = Uuid::now_v7();
         let command = CreatureCommand::Register {
             name: CreatureName::parse(name).unwrap(),
@@ -90,7 +98,9 @@ impl Fixture {
     /// Runs the projection over everything readable now. Write transactions still open
     /// anywhere on the server (other tests' too) can hold events back, see `reader`.
     pub async fn run_once(&self, projection: Projection) {
-        let outcome = projections::runner::catch_up(&self.db.pool, projection, 100).await.unwrap();
+        let outcome = projections::runner::catch_up(&self.db.pool, projection, 100)
+            .await
+            .unwrap();
         assert!(!outcome.failed, "{} failed", projection.name());
     }
 
@@ -103,10 +113,17 @@ impl Fixture {
                 .fetch_one(&self.db.pool)
                 .await
                 .unwrap();
-            if projections::status::has_passed(&self.db.pool, projection, head).await.unwrap() {
+            if projections::status::has_passed(&self.db.pool, projection, head)
+                .await
+                .unwrap()
+            {
                 return;
             }
-            assert!(std::time::Instant::now() < deadline, "{} never caught up", projection.name());
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} never caught up",
+                projection.name()
+            );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
@@ -123,7 +140,11 @@ pub async fn dump(pool: &sqlx::PgPool, projection: Projection) -> Vec<Value> {
     let mut rows = Vec::new();
     for table in projection.tables() {
         let sql = format!("SELECT to_jsonb(t) AS row FROM {table} t ORDER BY to_jsonb(t)::text");
-        for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap() {
+        for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        {
             let row: Value = row.try_get("row").unwrap();
             rows.push(json!({"table": table, "row": row}));
         }

@@ -33,12 +33,24 @@ async fn an_earlier_position_committed_after_a_later_one_is_still_projected() {
 
     let mut first = store.begin().await.unwrap();
     let early = first
-        .append("creature", Uuid::now_v7(), 0, &[registered("Early")], &metadata)
+        .append(
+            "creature",
+            Uuid::now_v7(),
+            0,
+            &[registered("Early")],
+            &metadata,
+        )
         .await
         .unwrap();
     let mut second = store.begin().await.unwrap();
     let late = second
-        .append("creature", Uuid::now_v7(), 0, &[registered("Late")], &metadata)
+        .append(
+            "creature",
+            Uuid::now_v7(),
+            0,
+            &[registered("Late")],
+            &metadata,
+        )
         .await
         .unwrap();
     assert!(early.position < late.position);
@@ -47,7 +59,11 @@ async fn an_earlier_position_committed_after_a_later_one_is_still_projected() {
     // The later position is committed, the earlier one in flight: the projection must not
     // move past the earlier one.
     fixture.run_once(Projection::Creatures).await;
-    assert_eq!(names(&fixture).await, Vec::<String>::new(), "nothing is applied past an in-flight event");
+    assert_eq!(
+        names(&fixture).await,
+        Vec::<String>::new(),
+        "nothing is applied past an in-flight event"
+    );
 
     first.commit().await.unwrap();
     fixture.catch_up(Projection::Creatures).await;
@@ -60,10 +76,27 @@ async fn a_rolled_back_position_does_not_hold_the_projection_back() {
     let store = fixture.handler.store();
     let metadata = EventMetadata::new(&Actor::System, Uuid::now_v7());
     let mut doomed = store.begin().await.unwrap();
-    doomed.append("creature", Uuid::now_v7(), 0, &[registered("Doomed")], &metadata).await.unwrap();
+    doomed
+        .append(
+            "creature",
+            Uuid::now_v7(),
+            0,
+            &[registered("Doomed")],
+            &metadata,
+        )
+        .await
+        .unwrap();
     drop(doomed);
     let mut kept = store.begin().await.unwrap();
-    kept.append("creature", Uuid::now_v7(), 0, &[registered("Kept")], &metadata).await.unwrap();
+    kept.append(
+        "creature",
+        Uuid::now_v7(),
+        0,
+        &[registered("Kept")],
+        &metadata,
+    )
+    .await
+    .unwrap();
     kept.commit().await.unwrap();
     fixture.catch_up(Projection::Creatures).await;
     assert_eq!(names(&fixture).await, vec!["Kept"]);
@@ -74,11 +107,19 @@ async fn applying_every_event_a_second_time_changes_nothing() {
     let fixture = Fixture::new().await;
     let owner = fixture.user("ada").await;
     let fire = fixture.tag(owner, "fire").await;
-    let creature = fixture.creature(owner, "Smaug", "dragon", "", vec![fire.clone()]).await;
-    fixture
-        .command(creature, domain::creature::CreatureCommand::Untag(fire.id), owner)
+    let creature = fixture
+        .creature(owner, "Smaug", "dragon", "", vec![fire.clone()])
         .await;
-    fixture.command(creature, domain::creature::CreatureCommand::Archive, owner).await;
+    fixture
+        .command(
+            creature,
+            domain::creature::CreatureCommand::Untag(fire.id),
+            owner,
+        )
+        .await;
+    fixture
+        .command(creature, domain::creature::CreatureCommand::Archive, owner)
+        .await;
     fixture.catch_up_all().await;
     let events = fixture.handler.store().read_stream(creature).await.unwrap();
     for projection in Projection::ALL {
@@ -87,6 +128,11 @@ async fn applying_every_event_a_second_time_changes_nothing() {
         for event in &events {
             projection.apply(&mut conn, event).await.unwrap();
         }
-        assert_eq!(dump(&fixture.db.pool, projection).await, before, "{}", projection.name());
+        assert_eq!(
+            dump(&fixture.db.pool, projection).await,
+            before,
+            "{}",
+            projection.name()
+        );
     }
 }

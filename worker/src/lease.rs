@@ -1,0 +1,41 @@
+//! Leases: each projection is run by one worker at a time. The lease is a PostgreSQL
+//! session-level advisory lock on a connection of its own, so it ends when that connection
+//! does, whether the worker stopped, crashed or lost the network.
+
+use projections::Projection;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgConnection};
+
+/// The advisory lock class of projection leases (`"best"`); the object is the projection's index.
+pub const LEASE_CLASS: i32 = 0x6265_7374;
+
+/// A held lease.
+pub struct Lease {
+    connection: PgConnection,
+}
+
+impl Lease {
+    /// Takes the lease if no one holds it.
+    pub async fn try_acquire(
+        options: &PgConnectOptions,
+        projection: Projection,
+    ) -> Result<Option<Lease>, sqlx::Error> {
+        let mut connection = options.connect().await?;
+        let acquired: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+            .bind(LEASE_CLASS)
+            .bind(projection.index())
+            .fetch_one(&mut connection)
+            .await?;
+        if acquired {
+            Ok(Some(Lease { connection }))
+        } else {
+            connection.close().await.ok();
+            Ok(None)
+        }
+    }
+
+    /// Whether the lease's connection is still alive (and so the lock still held).
+    pub async fn is_held(&mut self) -> bool {
+        self.connection.ping().await.is_ok()
+    }
+}

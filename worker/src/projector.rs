@@ -1,0 +1,105 @@
+//! One projection's loop: take its lease, catch up, wait for a wake-up or the poll interval,
+//! and again. A failed projection waits for an operator; the other projections go on.
+
+use crate::WorkerSettings;
+use crate::lease::Lease;
+use crate::wake::Wake;
+use projections::runner::catch_up;
+use projections::{Projection, status};
+use sqlx::PgPool;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How soon to look again when committed events are held back by a transaction still open.
+const HELD_BACK_RETRY: Duration = Duration::from_millis(50);
+/// How long to wait after an error before trying again.
+const ERROR_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Runs `projection` until `stop` turns true.
+pub async fn run(
+    pool: PgPool,
+    projection: Projection,
+    settings: WorkerSettings,
+    wake: Wake,
+    mut stop: watch::Receiver<bool>,
+) {
+    let options = (*pool.connect_options()).clone();
+    let name = projection.name();
+    while !*stop.borrow() {
+        let mut lease = match Lease::try_acquire(&options, projection).await {
+            Ok(Some(lease)) => lease,
+            Ok(None) => {
+                pause(&mut stop, settings.poll_interval).await;
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(projection = name, %error, "cannot reach PostgreSQL for the lease");
+                pause(&mut stop, ERROR_BACKOFF).await;
+                continue;
+            }
+        };
+        tracing::info!(projection = name, "took the lease");
+        let mut head = wake.head();
+        while !*stop.borrow() {
+            let wait = match step(&pool, projection, settings.batch_size).await {
+                Ok(Step::HeldBack) => HELD_BACK_RETRY,
+                Ok(Step::Done) if wake.connected() => settings.idle_interval,
+                Ok(Step::Done) => settings.poll_interval,
+                Ok(Step::Failed) => settings.idle_interval,
+                Err(error) => {
+                    tracing::warn!(projection = name, %error, "batch failed; retrying");
+                    ERROR_BACKOFF
+                }
+            };
+            if !lease.is_held().await {
+                tracing::warn!(projection = name, "lost the lease");
+                break;
+            }
+            tokio::select! {
+                woken = head.changed() => {
+                    if woken.is_err() {
+                        // The subscriber is gone (shutting down): fall back to the interval.
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+enum Step {
+    /// Everything committed is applied.
+    Done,
+    /// Committed events wait behind a transaction still in flight.
+    HeldBack,
+    /// The projection is stopped on a poison event.
+    Failed,
+}
+
+async fn step(
+    pool: &PgPool,
+    projection: Projection,
+    batch: i64,
+) -> Result<Step, projections::ApplyError> {
+    let outcome = catch_up(pool, projection, batch).await?;
+    if outcome.failed {
+        return Ok(Step::Failed);
+    }
+    let head: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0) FROM events")
+        .fetch_one(pool)
+        .await?;
+    if status::has_passed(pool, projection, head).await? {
+        Ok(Step::Done)
+    } else {
+        Ok(Step::HeldBack)
+    }
+}
+
+async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => {}
+        _ = stop.changed() => {}
+    }
+}

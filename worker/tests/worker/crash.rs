@@ -1,0 +1,56 @@
+//! A worker killed mid-batch and started again: nothing missing, nothing applied twice.
+
+use crate::helpers::{
+    RunningWorker, assert_applied_once, assert_equals_replay, settings, wait_for_head,
+    write_workload,
+};
+use commands::testing::TestDatabase;
+use commands::{CommandHandler, EventStore};
+use std::time::{Duration, Instant};
+
+const REDIS: &str = "redis://127.0.0.1:6379";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing() {
+    let db = TestDatabase::create().await;
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let writers = (0..4)
+        .map(|writer| tokio::spawn(write_workload(handler.clone(), writer, 750, |_| async {})));
+    for writer in futures::future::join_all(writers).await {
+        writer.unwrap();
+    }
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+
+    let mut crashing = settings(REDIS);
+    crashing.batch_size = 50;
+    let worker = RunningWorker::start(db.pool.clone(), crashing.clone());
+    // Kill it once it is well under way, but not done.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let applied: i64 =
+            sqlx::query_scalar("SELECT min(events_applied) FROM projection_checkpoints")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        if applied >= 200 {
+            assert!(
+                applied < total,
+                "the worker finished before it could be killed"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the worker never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    worker.task.abort();
+    let _ = worker.task.await;
+
+    let restarted = RunningWorker::start(db.pool.clone(), crashing);
+    wait_for_head(&db.pool, Duration::from_secs(120)).await;
+    restarted.stop().await;
+    assert_applied_once(&db.pool).await;
+    assert_equals_replay(&db.pool).await;
+}

@@ -1,0 +1,268 @@
+//! A workload written through the real command handler, a worker to run, and the replay that
+//! every projection's state is compared with.
+
+use commands::handler::Command;
+use commands::testing::TestDatabase;
+use commands::{CommandHandler, EventMetadata};
+use domain::creature::{Creature, CreatureChanges, CreatureCommand, TagRef};
+use domain::tag::{Tag, TagCommand};
+use domain::user::{User, UserCommand};
+use domain::values::{CreatureName, Description, DisplayName, Email, Species, TagName, Traits};
+use domain::{Actor, Aggregate, Role, TagId, UserId};
+use projections::Projection;
+use serde_json::{Value, json};
+use sqlx::{PgPool, Row};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+use worker::{Worker, WorkerSettings};
+
+/// Settings for a test worker: its own Redis prefix, quick polling.
+pub fn settings(redis_url: &str) -> WorkerSettings {
+    let mut settings = WorkerSettings::new(redis_url, format!("test-{}", Uuid::new_v4().simple()));
+    settings.batch_size = 100;
+    settings.poll_interval = Duration::from_millis(100);
+    settings
+}
+
+/// A worker running in a task; dropping the handle's task (abort) is a crash.
+pub struct RunningWorker {
+    pub task: tokio::task::JoinHandle<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl RunningWorker {
+    pub fn start(pool: PgPool, settings: WorkerSettings) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            Worker::new(pool, settings)
+                .run(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("the worker starts");
+        });
+        Self {
+            task,
+            stop: Some(stop),
+        }
+    }
+
+    /// A graceful stop: finishes the current batches.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Publishes the head position as the API does after each commit.
+pub async fn publish_head(redis_url: &str, prefix: &str, position: i64) {
+    if let Ok(client) = redis::Client::open(redis_url)
+        && let Ok(Ok(mut connection)) = tokio::time::timeout(
+            Duration::from_millis(300),
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+    {
+        let _: Result<i64, _> = redis::cmd("PUBLISH")
+            .arg(worker::wake::channel(prefix))
+            .arg(position)
+            .query_async(&mut connection)
+            .await;
+    }
+}
+
+async fn run<A: Aggregate>(
+    handler: &CommandHandler,
+    id: Uuid,
+    command: A::Command,
+    actor: Actor,
+) -> i64
+where
+    A::Command: Clone,
+    A::Error: std::fmt::Debug,
+{
+    handler
+        .execute(Command::<A> {
+            stream_id: id,
+            command,
+            actor,
+            metadata: EventMetadata::new(&actor, Uuid::now_v7()),
+            expected_version: None,
+            side_writes: vec![],
+        })
+        .await
+        .expect("the command succeeds")
+        .position
+}
+
+/// One writer's share of a realistic workload: a user, two tags, then creatures that are
+/// created, renamed, tagged, untagged, changed and sometimes archived, until `events` events
+/// were appended. Calls `after_commit` with each command's position.
+pub async fn write_workload<F, Fut>(
+    handler: CommandHandler,
+    writer: usize,
+    events: usize,
+    after_commit: F,
+) where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let user = Uuid::now_v7();
+    let register = UserCommand::Register {
+        email: Email::parse(&format!(
+            "writer{writer}-{}@example.org",
+            Uuid::new_v4().simple()
+        ))
+        .unwrap(),
+        display_name: DisplayName::parse(&format!("Writer {writer}")).unwrap(),
+        role: Role::User,
+    };
+    after_commit(run::<User>(&handler, user, register, Actor::Anonymous).await).await;
+    let actor = Actor::User {
+        id: UserId::from_uuid(user),
+        role: Role::User,
+    };
+    let mut tags = Vec::new();
+    for n in 0..2 {
+        let id = Uuid::now_v7();
+        let name = TagName::parse(&format!(
+            "w{writer}t{n}-{}",
+            &Uuid::new_v4().simple().to_string()[..6]
+        ))
+        .unwrap();
+        after_commit(run::<Tag>(&handler, id, TagCommand::Create(name.clone()), actor).await).await;
+        tags.push(TagRef {
+            id: TagId::from_uuid(id),
+            name,
+        });
+    }
+    let mut written = 3;
+    let mut n = 0;
+    while written < events {
+        n += 1;
+        let creature = Uuid::now_v7();
+        let register = CreatureCommand::Register {
+            name: CreatureName::parse(&format!("Creature {writer}-{n}")).unwrap(),
+            species: Species::parse(["dragon", "griffin", "kraken"][n % 3]).unwrap(),
+            description: Description::parse("A test creature").unwrap(),
+            traits: Traits::parse(&json!({"n": n})).unwrap(),
+            tags: vec![tags[0].clone()],
+            avatar_request: Uuid::now_v7(),
+        };
+        let commands = vec![
+            CreatureCommand::Update(CreatureChanges {
+                name: Some(CreatureName::parse(&format!("Renamed {writer}-{n}")).unwrap()),
+                traits: Some(Traits::parse(&json!({"n": n, "renamed": true})).unwrap()),
+                ..CreatureChanges::default()
+            }),
+            CreatureCommand::Tag(tags[1].clone()),
+            CreatureCommand::Untag(tags[0].id),
+        ];
+        after_commit(run::<Creature>(&handler, creature, register, actor).await).await;
+        written += 3;
+        for command in commands {
+            after_commit(run::<Creature>(&handler, creature, command, actor).await).await;
+            written += 1;
+        }
+        if n % 4 == 0 {
+            after_commit(
+                run::<Creature>(&handler, creature, CreatureCommand::Archive, actor).await,
+            )
+            .await;
+            written += 1;
+        }
+    }
+}
+
+/// Waits until every projection has applied every committed event.
+pub async fn wait_for_head(pool: &PgPool, within: Duration) {
+    let deadline = Instant::now() + within;
+    let head: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    for projection in Projection::ALL {
+        while !projections::status::has_passed(pool, projection, head)
+            .await
+            .unwrap()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{} did not reach position {head}",
+                projection.name()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Every row of a projection's tables as JSON, in a stable order.
+pub async fn dump(pool: &PgPool, projection: Projection) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for table in projection.tables() {
+        let sql = format!("SELECT to_jsonb(t)::text AS row FROM {table} t ORDER BY 1");
+        for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        {
+            let row: String = row.try_get("row").unwrap();
+            rows.push(json!({"table": table, "row": row}));
+        }
+    }
+    rows
+}
+
+/// Asserts that each projection's tables equal a single-threaded replay of the log, event by
+/// event in position order, into a second database.
+pub async fn assert_equals_replay(pool: &PgPool) {
+    let replica = TestDatabase::create().await;
+    let events = sqlx::query("SELECT * FROM events ORDER BY position")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    let mut recorded = Vec::with_capacity(events.len());
+    for row in &events {
+        recorded.push(commands::RecordedEvent::from_row(row).unwrap());
+    }
+    let mut conn = replica.pool.acquire().await.unwrap();
+    for projection in Projection::ALL {
+        for event in &recorded {
+            projection.apply(&mut conn, event).await.unwrap();
+        }
+        let live = dump(pool, projection).await;
+        let replayed = dump(&replica.pool, projection).await;
+        assert!(
+            !replayed.is_empty(),
+            "{} replayed into something",
+            projection.name()
+        );
+        assert_eq!(
+            live.len(),
+            replayed.len(),
+            "{}: row counts",
+            projection.name()
+        );
+        for (live, replayed) in live.iter().zip(&replayed) {
+            assert_eq!(live, replayed, "{}: rows differ", projection.name());
+        }
+    }
+}
+
+/// Asserts every projection applied each event of the log exactly once.
+pub async fn assert_applied_once(pool: &PgPool) {
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let applied: Vec<(String, i64)> =
+        sqlx::query_as("SELECT name, events_applied FROM projection_checkpoints ORDER BY name")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    for (name, applied) in applied {
+        assert_eq!(applied, total, "{name} applied {applied} events of {total}");
+    }
+}
