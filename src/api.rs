@@ -3,8 +3,10 @@
 
 use crate::accounts::{Accounts, Registration};
 use crate::auth::{KeyRing, PasswordHasher};
-use crate::config::{ApiConfig, Secret};
-use crate::http::{self, state::AppState};
+use crate::config::{ApiConfig, RedisConfig, Secret};
+use crate::http::{self, live, metrics::Metrics, state::AppState};
+use crate::notify;
+use crate::redis_link::RedisLink;
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
 use sqlx::PgPool;
@@ -24,11 +26,21 @@ pub struct Api {
 
 impl Api {
     /// Checks the secret, loads the key ring, makes sure the bootstrap admin exists, binds.
-    pub async fn build(pool: PgPool, config: &ApiConfig, secret: Secret) -> anyhow::Result<Self> {
+    pub async fn build(
+        pool: PgPool,
+        config: &ApiConfig,
+        redis: &RedisConfig,
+        secret: Secret,
+    ) -> anyhow::Result<Self> {
         if secret.expose().chars().count() < MIN_SECRET_CHARS {
             anyhow::bail!("SECRET_KEY must be at least {MIN_SECRET_CHARS} characters");
         }
-        let commands = CommandHandler::new(EventStore::new(pool.clone()));
+        let redis = Arc::new(
+            RedisLink::new(&redis.redis_url, &redis.redis_prefix)
+                .map_err(|error| anyhow::anyhow!("REDIS_URL is not a valid Redis URL ({error})"))?,
+        );
+        let commands = CommandHandler::new(EventStore::new(pool.clone()))
+            .with_commit_hook(notify::head_publisher(redis.clone()));
         let accounts = Accounts::new(commands.clone(), PasswordHasher::new(config.bcrypt_cost));
         ensure_bootstrap_admin(&accounts, config).await?;
         let keys = KeyRing::load(pool.clone(), secret, config.access_token_ttl()).await?;
@@ -36,7 +48,11 @@ impl Api {
             commands,
             accounts,
             keys: Arc::new(keys),
+            live: live::listen(pool.clone()),
             pool,
+            redis,
+            metrics: Metrics::default(),
+            read_wait: config.read_wait(),
         };
         let router = http::router(state, &config.allowed_origins());
         let listener = TcpListener::bind(config.api_addr)

@@ -1,6 +1,6 @@
 //! The `bestiary` command line: one binary, one subcommand per service or task.
 
-use crate::config::{ApiConfig, DatabaseConfig, Secret};
+use crate::config::{ApiConfig, DatabaseConfig, RedisConfig, Secret, WorkerConfig};
 use clap::{Args, Parser, Subcommand};
 
 /// Bestiary: an event-sourced registry of creatures.
@@ -16,24 +16,54 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Migrations, then every service in one process (development).
-    All(ApiArgs),
+    All(AllArgs),
     /// The main backend (HTTP API).
     Api(ApiArgs),
+    /// The worker: keeps the projections up to date.
+    Worker(WorkerArgs),
     /// Apply the migrations and exit.
     Migrate(DatabaseConfig),
     /// Create an admin, or promote an existing user to admin.
     CreateAdmin(CreateAdminArgs),
 }
 
-/// Settings of the API (and of `all`).
+/// Settings of the API.
 #[derive(Args, Debug)]
 pub struct ApiArgs {
     /// Where PostgreSQL is.
     #[command(flatten)]
     pub database: DatabaseConfig,
+    /// Where Redis is.
+    #[command(flatten)]
+    pub redis: RedisConfig,
     /// The API's own settings.
     #[command(flatten)]
     pub api: ApiConfig,
+}
+
+/// Settings of the worker.
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    /// Where PostgreSQL is.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Where Redis is.
+    #[command(flatten)]
+    pub redis: RedisConfig,
+    /// The worker's own settings.
+    #[command(flatten)]
+    pub worker: WorkerConfig,
+}
+
+/// Settings of every service in one process.
+#[derive(Args, Debug)]
+pub struct AllArgs {
+    /// The API's (and the shared) settings.
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// The worker's settings.
+    #[command(flatten)]
+    pub worker: WorkerConfig,
 }
 
 /// Who to make an admin.

@@ -56,6 +56,43 @@ impl DatabaseConfig {
     }
 }
 
+/// Where Redis is, and the prefix of this deployment's keys and channels.
+#[derive(Args, Clone, Debug)]
+pub struct RedisConfig {
+    /// Redis URL (a database index in the URL is honoured).
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+    /// Prefix of every Redis key and channel (deployments sharing a Redis must differ).
+    #[arg(long, env = "REDIS_PREFIX", default_value = "bestiary")]
+    pub redis_prefix: String,
+}
+
+/// The worker's settings.
+#[derive(Args, Clone, Debug)]
+pub struct WorkerConfig {
+    /// Events a projection applies per transaction.
+    #[arg(long, env = "WORKER_BATCH_SIZE", default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    pub worker_batch_size: i64,
+    /// How often (milliseconds) to look for new events while Redis is unreachable.
+    #[arg(long, env = "WORKER_POLL_MS", default_value_t = 500)]
+    pub worker_poll_ms: u64,
+}
+
+impl WorkerConfig {
+    /// The worker's settings with the given Redis.
+    pub fn settings(&self, redis: &RedisConfig) -> worker::WorkerSettings {
+        let mut settings = worker::WorkerSettings::new(&redis.redis_url, &redis.redis_prefix);
+        settings.batch_size = self.worker_batch_size;
+        settings.poll_interval = Duration::from_millis(self.worker_poll_ms);
+        settings
+    }
+}
+
 /// The main backend's settings.
 #[derive(Args, Clone, Debug)]
 pub struct ApiConfig {
@@ -79,6 +116,9 @@ pub struct ApiConfig {
     /// Lifetime of an access token, in seconds.
     #[arg(long, env = "ACCESS_TOKEN_TTL_SECONDS", default_value_t = 3600)]
     pub access_token_ttl_seconds: u64,
+    /// How long (milliseconds) a read with `min_position` waits for the read model.
+    #[arg(long, env = "READ_WAIT_MS", default_value_t = 5000)]
+    pub read_wait_ms: u64,
     /// With ADMIN_PASSWORD: this admin exists after start (created or promoted).
     #[arg(long, env = "ADMIN_EMAIL")]
     pub admin_email: Option<String>,
@@ -88,6 +128,11 @@ pub struct ApiConfig {
 }
 
 impl ApiConfig {
+    /// How long a read with `min_position` may wait.
+    pub fn read_wait(&self) -> Duration {
+        Duration::from_millis(self.read_wait_ms)
+    }
+
     /// How long an access token lives.
     pub fn access_token_ttl(&self) -> Duration {
         Duration::from_secs(self.access_token_ttl_seconds)

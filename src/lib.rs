@@ -1,10 +1,13 @@
 //! The composition root of Bestiary: the `bestiary` binary's configuration, command line and
-//! HTTP API, wiring the pure [`domain`] to the write side ([`commands`]).
+//! HTTP API, wiring the pure [`domain`] to the write side ([`commands`]), the read side
+//! ([`projections`]) and the [`worker`].
 //!
-//! A request flows through [`http`] (router, extractors, problem+json errors) to the command
-//! handler, which loads a stream, lets the domain decide and appends the events. [`auth`] signs
-//! and verifies access tokens and hashes passwords; [`accounts`] registers users and checks
-//! credentials; [`api`] builds the service; [`run`] maps each subcommand to what it does.
+//! A command flows through [`http`] (router, extractors, problem+json errors) to the command
+//! handler, which loads a stream, lets the domain decide and appends the events; after the
+//! commit [`notify`] tells the worker over Redis ([`redis_link`]). Reads come from the read
+//! tables, waiting for a `min_position` when asked. [`auth`] signs and verifies access tokens
+//! and hashes passwords; [`accounts`] registers users and checks credentials; [`api`] builds
+//! the service; [`run`] maps each subcommand to what it does.
 
 pub mod accounts;
 pub mod api;
@@ -13,6 +16,8 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod notify;
+pub mod redis_link;
 pub mod run;
 pub mod shutdown;
 pub mod telemetry;

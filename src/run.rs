@@ -3,11 +3,12 @@
 use crate::accounts::{Accounts, Registration};
 use crate::api::Api;
 use crate::auth::PasswordHasher;
-use crate::cli::{ApiArgs, Command, CreateAdminArgs};
+use crate::cli::{AllArgs, ApiArgs, Command, CreateAdminArgs, WorkerArgs};
 use crate::config::Secret;
 use crate::{db, shutdown};
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
+use worker::Worker;
 
 /// Connections each service's pool may hold.
 const POOL_SIZE: u32 = 16;
@@ -17,6 +18,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::All(args) => all(args).await,
         Command::Api(args) => api(args).await,
+        Command::Worker(args) => run_worker(args).await,
         Command::Migrate(database) => {
             db::connect_and_migrate(&database.url(), 2).await?;
             tracing::info!(database = %db::redact(&database.url()), "migrations applied");
@@ -31,16 +33,25 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
         anyhow::anyhow!("SECRET_KEY is not set: the API refuses to start without a signing secret")
     })?;
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
-    Api::build(pool, &args.api, secret)
+    Api::build(pool, &args.api, &args.redis, secret)
         .await?
         .run(shutdown::signal())
         .await?;
     Ok(())
 }
 
-/// Every service in one process. For now that is the API; the worker, the avatar service and
-/// the web server join it as they are built.
-async fn all(args: ApiArgs) -> anyhow::Result<()> {
+async fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
+    let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
+    Worker::new(pool, args.worker.settings(&args.redis))
+        .run(shutdown::signal())
+        .await?;
+    Ok(())
+}
+
+/// Every service in one process: the API and the worker (the avatar service and the web
+/// server join them as they are built). Each drains on the one shutdown signal.
+async fn all(args: AllArgs) -> anyhow::Result<()> {
+    let AllArgs { api: args, worker } = args;
     let secret = match args.api.secret_key.clone() {
         Some(secret) => secret,
         None => {
@@ -55,10 +66,18 @@ async fn all(args: ApiArgs) -> anyhow::Result<()> {
         }
     };
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
-    Api::build(pool, &args.api, secret)
-        .await?
-        .run(shutdown::signal())
-        .await?;
+    let api = Api::build(pool.clone(), &args.api, &args.redis, secret).await?;
+    let worker = Worker::new(pool, worker.settings(&args.redis));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let when_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let api = tokio::spawn(api.run(when_stopped(stopped.clone())));
+    let worker = tokio::spawn(worker.run(when_stopped(stopped)));
+    shutdown::signal().await;
+    let _ = stop.send(true);
+    api.await??;
+    worker.await??;
     Ok(())
 }
 

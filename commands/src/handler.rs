@@ -4,7 +4,11 @@ use crate::error::{CommandError, StoreError};
 use crate::metadata::EventMetadata;
 use crate::store::{EventStore, SideWrite};
 use domain::{Actor, Aggregate};
+use std::sync::Arc;
 use uuid::Uuid;
+
+/// Called with the position of the last event after each commit (to tell the worker).
+pub type CommitHook = Arc<dyn Fn(i64) + Send + Sync>;
 
 /// How often a command whose caller pinned no version is re-decided after a conflict.
 const MAX_ATTEMPTS: usize = 16;
@@ -39,15 +43,34 @@ pub struct Command<A: Aggregate> {
 }
 
 /// Runs commands against the event store.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct CommandHandler {
     store: EventStore,
+    on_commit: Option<CommitHook>,
+}
+
+impl std::fmt::Debug for CommandHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandHandler")
+            .field("store", &self.store)
+            .field("on_commit", &self.on_commit.is_some())
+            .finish()
+    }
 }
 
 impl CommandHandler {
     /// A handler over the given store.
     pub fn new(store: EventStore) -> Self {
-        Self { store }
+        Self {
+            store,
+            on_commit: None,
+        }
+    }
+
+    /// The same handler, calling `hook` with the last position after each commit.
+    pub fn with_commit_hook(mut self, hook: CommitHook) -> Self {
+        self.on_commit = Some(hook);
+        self
     }
 
     /// The store underneath.
@@ -126,6 +149,9 @@ impl CommandHandler {
             tx.side_write(write).await?;
         }
         tx.commit().await?;
+        if let Some(hook) = &self.on_commit {
+            hook(appended.position);
+        }
         Ok(CommandOutcome {
             version: appended.version,
             position: appended.position,

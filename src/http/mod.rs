@@ -2,7 +2,10 @@
 //! passes (correlation id and request log, problem+json for every error, body limit, CORS).
 
 pub mod extract;
+pub mod freshness;
 pub mod json;
+pub mod live;
+pub mod metrics;
 mod middleware;
 pub mod problem;
 mod routes;
@@ -19,6 +22,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The whole API.
 pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
+    let metrics = state.metrics.clone();
     Router::new()
         .merge(routes::health::router())
         .merge(routes::openapi::router())
@@ -26,8 +30,13 @@ pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
         .merge(routes::creatures::router())
         .merge(routes::tags::router())
         .merge(routes::admin::router())
+        .merge(routes::observability::router())
+        .merge(routes::updates::router())
         .fallback(routes::not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(move |request, next| {
+            metrics::record(metrics.clone(), request, next)
+        }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(
             middleware::problem_for_bare_errors,

@@ -46,6 +46,11 @@ pub enum ApiError {
     },
     /// A dependency is down (503).
     Unavailable(String),
+    /// The read model has not reached the position the client asked for yet (503).
+    NotYetConsistent {
+        /// The position asked for.
+        position: i64,
+    },
     /// Something failed inside (500); the reason is logged, not sent.
     Internal(String),
 }
@@ -82,7 +87,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::NotYetConsistent { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -99,6 +106,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not-found",
             ApiError::Conflict { slug, .. } => slug,
             ApiError::Unavailable(_) => "service-unavailable",
+            ApiError::NotYetConsistent { .. } => "not-yet-consistent",
             ApiError::Internal(_) => "internal-error",
         }
     }
@@ -121,6 +129,9 @@ impl ApiError {
             ApiError::PayloadTooLarge => "the request body is too large".into(),
             ApiError::Unauthorized(detail) => (*detail).into(),
             ApiError::NotFound(what) => format!("{what} not found"),
+            ApiError::NotYetConsistent { position } => {
+                format!("the read model has not reached position {position} yet; retry shortly")
+            }
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
         }
     }
@@ -197,6 +208,11 @@ impl IntoResponse for ApiError {
             current_version,
         };
         let mut response = respond(status, &body);
+        if matches!(self, ApiError::NotYetConsistent { .. }) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -315,6 +331,20 @@ impl From<TokenError> for ApiError {
                 tracing::debug!(%error, "token refused");
                 ApiError::Unauthorized("the access token is invalid or expired")
             }
+        }
+    }
+}
+
+impl From<projections::QueryError> for ApiError {
+    fn from(error: projections::QueryError) -> Self {
+        match error {
+            projections::QueryError::Invalid { field, message } => {
+                ApiError::Validation(vec![ValidationError::new(field, message)])
+            }
+            projections::QueryError::Database(sqlx::Error::PoolTimedOut) => {
+                ApiError::Unavailable("the database is not answering".into())
+            }
+            projections::QueryError::Database(error) => ApiError::Internal(error.to_string()),
         }
     }
 }

@@ -1,10 +1,15 @@
 //! What every handler can reach.
 
+use super::live::Notice;
+use super::metrics::Metrics;
 use crate::accounts::Accounts;
 use crate::auth::KeyRing;
+use crate::redis_link::RedisLink;
 use commands::CommandHandler;
 use sqlx::PgPool;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
 
 /// The API's shared state.
 #[derive(Clone, Debug)]
@@ -15,6 +20,14 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Signs and verifies access tokens.
     pub keys: Arc<KeyRing>,
-    /// The database, for health checks.
+    /// The database: read models and health checks.
     pub pool: PgPool,
+    /// Redis (optional at run time: the API works without it).
+    pub redis: Arc<RedisLink>,
+    /// Live notices of projection progress.
+    pub live: broadcast::Sender<Notice>,
+    /// Request metrics.
+    pub metrics: Metrics,
+    /// How long a read with `min_position` may wait.
+    pub read_wait: Duration,
 }

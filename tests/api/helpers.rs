@@ -1,7 +1,7 @@
 //! `spawn_app`: the real API on a free port with its own database, and a typed client.
 
 use bestiary::api::Api;
-use bestiary::config::{ApiConfig, Secret};
+use bestiary::config::{ApiConfig, RedisConfig, Secret};
 use commands::testing::TestDatabase;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
@@ -21,6 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Its database.
     pub db: TestDatabase,
+    /// Its Redis (URL and key prefix of its own).
+    pub redis: RedisConfig,
 }
 
 /// A logged-in user.
@@ -41,25 +43,49 @@ pub fn test_config() -> ApiConfig {
         cors_origins: vec![],
         bcrypt_cost: 4,
         access_token_ttl_seconds: 3600,
+        read_wait_ms: 5000,
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
     }
 }
 
+/// The local Redis, with a key prefix of the test's own.
+pub fn test_redis() -> RedisConfig {
+    RedisConfig {
+        redis_url: "redis://127.0.0.1:6379".into(),
+        redis_prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
+    }
+}
+
 /// Starts the API against a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(test_config(), test_redis()).await
+}
+
+/// Starts the API with the given configuration against a fresh database.
+pub async fn spawn_app_with(config: ApiConfig, redis: RedisConfig) -> TestApp {
     let db = TestDatabase::create().await;
-    let address = start_api(&db, SECRET).await;
+    let address = start_api_with(&db, &config, &redis, SECRET).await;
     TestApp {
         address,
         client: reqwest::Client::new(),
         db,
+        redis,
     }
 }
 
 /// Starts (another) API instance on `db` with the given secret; returns its base URL.
 pub async fn start_api(db: &TestDatabase, secret: &str) -> String {
-    let api = Api::build(db.pool.clone(), &test_config(), Secret::new(secret))
+    start_api_with(db, &test_config(), &test_redis(), secret).await
+}
+
+async fn start_api_with(
+    db: &TestDatabase,
+    config: &ApiConfig,
+    redis: &RedisConfig,
+    secret: &str,
+) -> String {
+    let api = Api::build(db.pool.clone(), config, redis, Secret::new(secret))
         .await
         .expect("the API builds");
     let address = format!("http://{}", api.local_addr().unwrap());
@@ -68,6 +94,15 @@ pub async fn start_api(db: &TestDatabase, secret: &str) -> String {
 }
 
 impl TestApp {
+    /// Starts a worker on the app's database and Redis; it stops with the test.
+    pub fn start_worker(&self) {
+        let mut settings =
+            worker::WorkerSettings::new(&self.redis.redis_url, &self.redis.redis_prefix);
+        settings.poll_interval = std::time::Duration::from_millis(100);
+        let worker = worker::Worker::new(self.db.pool.clone(), settings);
+        tokio::spawn(worker.run(std::future::pending()));
+    }
+
     /// A request to `path`, with a bearer token if given.
     pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
         let builder = self

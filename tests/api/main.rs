@@ -8,5 +8,6 @@ mod creatures;
 mod errors;
 mod history;
 mod openapi;
+mod reads;
 mod tokens;
 mod users;

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, patch, post, put};
+use axum::routing::{get, post, put};
 use commands::handler::Command;
 use commands::{CommandHandler, EventMetadata};
 use domain::creature::{Creature, CreatureChanges, CreatureCommand, CreatureEvent, TagRef};
@@ -22,8 +22,13 @@ use uuid::Uuid;
 /// `/creatures` and everything below it.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/creatures", post(create))
-        .route("/creatures/{id}", patch(update).delete(archive))
+        .route("/creatures", post(create).get(super::creature_reads::list))
+        .route(
+            "/creatures/{id}",
+            get(super::creature_reads::get)
+                .patch(update)
+                .delete(archive),
+        )
         .route(
             "/creatures/{id}/tags/{tag}",
             put(attach_tag).delete(detach_tag),

@@ -2,10 +2,13 @@
 
 pub mod admin;
 pub mod auth;
+pub mod creature_reads;
 pub mod creatures;
 pub mod health;
+pub mod observability;
 pub mod openapi;
 pub mod tags;
+pub mod updates;
 
 use super::problem::ApiError;
 use serde::Serialize;

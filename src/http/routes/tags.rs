@@ -2,6 +2,7 @@
 
 use super::Accepted;
 use crate::http::extract::{Admin, Authenticated, CorrelationId, metadata, parse_id};
+use crate::http::freshness::MinPosition;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -14,14 +15,25 @@ use commands::handler::Command;
 use domain::Actor;
 use domain::tag::{Tag, TagCommand};
 use domain::values::TagName;
+use projections::Projection;
 use serde::Deserialize;
 use uuid::Uuid;
 
 /// `/tags` and `/tags/{id}`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/tags", post(create))
+        .route("/tags", post(create).get(list))
         .route("/tags/{id}", patch(rename).delete(delete))
+}
+
+/// `GET /tags`: every tag with its creature count.
+async fn list(
+    State(state): State<AppState>,
+    min_position: MinPosition,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    min_position.wait(&state, Projection::Tags).await?;
+    let tags = projections::tags::list(&state.pool).await?;
+    Ok(Json(serde_json::json!({ "tags": tags })))
 }
 
 #[derive(Deserialize)]

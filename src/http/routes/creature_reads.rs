@@ -1,0 +1,67 @@
+//! Reading creatures from the read model: a filtered page, or one creature.
+
+use crate::http::extract::parse_id;
+use crate::http::freshness::MinPosition;
+use crate::http::json::Json;
+use crate::http::problem::ApiError;
+use crate::http::state::AppState;
+use axum::extract::{Path, Query, State};
+use domain::values::ValidationError;
+use projections::Projection;
+use projections::creatures::{self, CreatureFilter, CreaturePage, CreatureView};
+use serde::Deserialize;
+
+/// The query of `GET /creatures`.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    tag: Option<String>,
+    species: Option<String>,
+    owner: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+    /// Read by [`MinPosition`]; named here so it is not refused as unknown.
+    #[serde(rename = "min_position")]
+    _min_position: Option<String>,
+}
+
+/// `GET /creatures`: a page of unarchived creatures, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    min_position: MinPosition,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<CreaturePage>, ApiError> {
+    let owner = query
+        .owner
+        .as_deref()
+        .filter(|owner| !owner.trim().is_empty())
+        .map(|owner| {
+            uuid::Uuid::parse_str(owner.trim())
+                .map_err(|_| ValidationError::new("owner", "must be a user id"))
+        })
+        .transpose()?;
+    min_position.wait(&state, Projection::Creatures).await?;
+    let filter = CreatureFilter {
+        q: query.q,
+        tag: query.tag,
+        species: query.species,
+        owner,
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    Ok(Json(creatures::list(&state.pool, &filter).await?))
+}
+
+/// `GET /creatures/{id}`: one creature, archived ones included (they say so).
+pub async fn get(
+    State(state): State<AppState>,
+    min_position: MinPosition,
+    Path(id): Path<String>,
+) -> Result<Json<CreatureView>, ApiError> {
+    let id = parse_id(&id, "creature")?;
+    min_position.wait(&state, Projection::Creatures).await?;
+    creatures::get(&state.pool, id)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound("creature"))
+}
