@@ -26,11 +26,14 @@ async fn every_documented_operation_is_routed() {
             let response = app.send(method.clone(), &concrete, None, None).await;
             let status = response.status();
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-            let body: Value = response.json().await.unwrap_or(Value::Null);
-            assert_ne!(
-                body["detail"], "resource not found",
-                "{method} {path} is not routed"
-            );
+            // Only errors are read (a success may be an endless event stream).
+            if status.is_client_error() {
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                assert_ne!(
+                    body["detail"], "resource not found",
+                    "{method} {path} is not routed"
+                );
+            }
         }
     }
 }

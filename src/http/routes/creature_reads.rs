@@ -11,7 +11,7 @@ use projections::Projection;
 use projections::creatures::{self, CreatureFilter, CreaturePage, CreatureView};
 use serde::Deserialize;
 
-/// The query of `GET /creatures`.
+/// The query of `GET /creatures` (`min_position` is read by [`MinPosition`]).
 #[derive(Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
@@ -20,9 +20,6 @@ pub struct ListQuery {
     owner: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
-    /// Read by [`MinPosition`]; named here so it is not refused as unknown.
-    #[serde(rename = "min_position")]
-    _min_position: Option<String>,
 }
 
 /// `GET /creatures`: a page of unarchived creatures, newest first.
