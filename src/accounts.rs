@@ -5,9 +5,7 @@ use crate::auth::PasswordHasher;
 use crate::auth::passwords::HashError;
 use commands::handler::Command;
 use commands::store::Loaded;
-use commands::{
-    CommandError, CommandHandler, CommandOutcome, EventMetadata, SideWrite, StoreError,
-};
+use commands::{CommandError, CommandHandler, CommandOutcome, SideWrite, StoreError};
 use domain::user::{User, UserCommand, UserError};
 use domain::values::{DisplayName, Email, Password};
 use domain::{Actor, Role, UniqueSet, UserId};
@@ -58,30 +56,25 @@ impl Accounts {
     }
 
     /// Registers a user; the password hash commits with the `UserRegistered` event.
+    /// `decorate` may add to the command (an idempotency key) before it runs.
     pub async fn register(
         &self,
         registration: Registration,
         role: Role,
         actor: Actor,
-        metadata: EventMetadata,
+        correlation_id: Uuid,
+        decorate: impl FnOnce(Command<User>) -> Command<User>,
     ) -> Result<(UserId, CommandOutcome), AccountError> {
         let user_id = Uuid::now_v7();
         let hash = self.hasher.hash(&registration.password).await?;
-        let outcome = self
-            .commands
-            .execute(Command::<User> {
-                stream_id: user_id,
-                command: UserCommand::Register {
-                    email: registration.email,
-                    display_name: registration.display_name,
-                    role,
-                },
-                actor,
-                metadata,
-                expected_version: None,
-                side_writes: vec![SideWrite::PasswordHash { user_id, hash }],
-            })
-            .await?;
+        let command = UserCommand::Register {
+            email: registration.email,
+            display_name: registration.display_name,
+            role,
+        };
+        let command = Command::<User>::new(user_id, command, actor, correlation_id)
+            .with_side_write(SideWrite::PasswordHash { user_id, hash });
+        let outcome = self.commands.execute(decorate(command)).await?;
         Ok((UserId::from_uuid(user_id), outcome))
     }
 
@@ -117,43 +110,41 @@ impl Accounts {
         user: UserId,
         password: &Password,
         actor: Actor,
-        metadata: EventMetadata,
+        correlation_id: Uuid,
+        decorate: impl FnOnce(Command<User>) -> Command<User>,
     ) -> Result<CommandOutcome, AccountError> {
         let hash = self.hasher.hash(password).await?;
-        Ok(self
-            .commands
-            .execute(Command::<User> {
-                stream_id: user.as_uuid(),
-                command: UserCommand::ChangePassword { user },
-                actor,
-                metadata,
-                expected_version: None,
-                side_writes: vec![SideWrite::PasswordHash {
-                    user_id: user.as_uuid(),
-                    hash,
-                }],
-            })
-            .await?)
+        let user_id = user.as_uuid();
+        let command = Command::<User>::new(
+            user_id,
+            UserCommand::ChangePassword { user },
+            actor,
+            correlation_id,
+        )
+        .with_side_write(SideWrite::PasswordHash { user_id, hash });
+        Ok(self.commands.execute(decorate(command)).await?)
     }
 
     /// Makes sure `email` is an admin: registers them (with `password`) or promotes them.
     pub async fn ensure_admin(&self, registration: Registration) -> Result<UserId, AccountError> {
-        let metadata = || EventMetadata::new(&Actor::System, Uuid::now_v7());
         let Some((id, _)) = self.find(&registration.email).await? else {
-            let (id, _) = self
-                .register(registration, Role::Admin, Actor::System, metadata())
-                .await?;
-            return Ok(id);
+            let registered = self.register(
+                registration,
+                Role::Admin,
+                Actor::System,
+                Uuid::now_v7(),
+                |command| command,
+            );
+            return Ok(registered.await?.0);
         };
+        let promote = UserCommand::ChangeRole(Role::Admin);
         self.commands
-            .execute(Command::<User> {
-                stream_id: id.as_uuid(),
-                command: UserCommand::ChangeRole(Role::Admin),
-                actor: Actor::System,
-                metadata: metadata(),
-                expected_version: None,
-                side_writes: vec![],
-            })
+            .execute(Command::<User>::new(
+                id.as_uuid(),
+                promote,
+                Actor::System,
+                Uuid::now_v7(),
+            ))
             .await?;
         Ok(id)
     }

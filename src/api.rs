@@ -4,6 +4,7 @@
 use crate::accounts::{Accounts, Registration};
 use crate::auth::{KeyRing, PasswordHasher};
 use crate::config::{ApiConfig, RedisConfig, Secret};
+use crate::http::idempotency::FingerprintKey;
 use crate::http::{self, live, metrics::Metrics, state::AppState};
 use crate::notify;
 use crate::redis_link::RedisLink;
@@ -43,7 +44,9 @@ impl Api {
             .with_commit_hook(notify::head_publisher(redis.clone()));
         let accounts = Accounts::new(commands.clone(), PasswordHasher::new(config.bcrypt_cost));
         ensure_bootstrap_admin(&accounts, config).await?;
+        let fingerprint_key = FingerprintKey::derive(&secret);
         let keys = KeyRing::load(pool.clone(), secret, config.access_token_ttl()).await?;
+        spawn_idempotency_cleanup(pool.clone());
         let state = AppState {
             commands,
             accounts,
@@ -53,6 +56,8 @@ impl Api {
             redis,
             metrics: Metrics::default(),
             read_wait: config.read_wait(),
+            fingerprint_key,
+            idempotency_ttl: config.idempotency_ttl(),
         };
         let router = http::router(state, &config.allowed_origins());
         let listener = TcpListener::bind(config.api_addr)
@@ -72,10 +77,33 @@ impl Api {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "API listening");
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }
+}
+
+/// Deletes expired idempotency answers every few minutes, in small batches.
+fn spawn_idempotency_cleanup(pool: PgPool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            loop {
+                match commands::idempotency::delete_expired(&pool, 1000).await {
+                    Ok(0) => break,
+                    Ok(deleted) => tracing::debug!(deleted, "expired idempotency answers deleted"),
+                    Err(error) => {
+                        tracing::warn!(%error, "cleaning up idempotency answers failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// With `ADMIN_EMAIL` and `ADMIN_PASSWORD` set, that admin exists after start.

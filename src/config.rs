@@ -116,6 +116,9 @@ pub struct ApiConfig {
     /// Lifetime of an access token, in seconds.
     #[arg(long, env = "ACCESS_TOKEN_TTL_SECONDS", default_value_t = 3600)]
     pub access_token_ttl_seconds: u64,
+    /// How long (hours) the answer of a command sent with an `Idempotency-Key` is kept.
+    #[arg(long, env = "IDEMPOTENCY_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idempotency_ttl_hours: u64,
     /// How long (milliseconds) a read with `min_position` waits for the read model.
     #[arg(long, env = "READ_WAIT_MS", default_value_t = 5000)]
     pub read_wait_ms: u64,
@@ -128,6 +131,11 @@ pub struct ApiConfig {
 }
 
 impl ApiConfig {
+    /// How long a keyed command's answer is kept.
+    pub fn idempotency_ttl(&self) -> Duration {
+        Duration::from_secs(self.idempotency_ttl_hours * 3600)
+    }
+
     /// How long a read with `min_position` may wait.
     pub fn read_wait(&self) -> Duration {
         Duration::from_millis(self.read_wait_ms)

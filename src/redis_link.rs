@@ -87,28 +87,74 @@ impl RedisLink {
         }
     }
 
+    /// Runs a command; `None` if Redis could not answer in time.
+    async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Option<T> {
+        let mut connection = self.connection().await?;
+        match tokio::time::timeout(TIMEOUT, command.query_async::<T>(&mut connection)).await {
+            Ok(Ok(value)) => Some(value),
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "Redis command failed");
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
     /// Whether Redis answers a PING now.
     pub async fn ping(&self) -> bool {
-        let Some(mut connection) = self.connection().await else {
-            return false;
-        };
-        let ping = redis::cmd("PING");
-        matches!(
-            tokio::time::timeout(TIMEOUT, ping.query_async::<String>(&mut connection)).await,
-            Ok(Ok(_))
-        )
+        self.run::<String>(redis::cmd("PING")).await.is_some()
     }
 
     /// Publishes a message; false if Redis could not take it.
     pub async fn publish(&self, channel: &str, message: &str) -> bool {
-        let Some(mut connection) = self.connection().await else {
-            return false;
-        };
-        let mut publish = redis::cmd("PUBLISH");
-        publish.arg(channel).arg(message);
-        matches!(
-            tokio::time::timeout(TIMEOUT, publish.query_async::<i64>(&mut connection)).await,
-            Ok(Ok(_))
-        )
+        let mut command = redis::cmd("PUBLISH");
+        command.arg(channel).arg(message);
+        self.run::<i64>(command).await.is_some()
     }
+
+    /// The value of a key, if Redis has it.
+    pub async fn get(&self, key: &str) -> Option<String> {
+        let mut command = redis::cmd("GET");
+        command.arg(key);
+        self.run::<Option<String>>(command).await.flatten()
+    }
+
+    /// Sets a key that expires after `ttl`.
+    pub async fn set_px(&self, key: &str, value: &str, ttl: Duration) {
+        let mut command = redis::cmd("SET");
+        command.arg(key).arg(value).arg("PX").arg(millis(ttl));
+        let _ = self.run::<redis::Value>(command).await;
+    }
+
+    /// Sets a key that expires after `ttl` unless it exists: whether it was set (`None` if
+    /// Redis could not answer).
+    pub async fn set_nx_px(&self, key: &str, value: &str, ttl: Duration) -> Option<bool> {
+        let mut command = redis::cmd("SET");
+        command
+            .arg(key)
+            .arg(value)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis(ttl));
+        self.run::<Option<String>>(command)
+            .await
+            .map(|set| set.is_some())
+    }
+
+    /// Deletes a key if it still holds `value`.
+    pub async fn delete_if_equal(&self, key: &str, value: &str) {
+        let mut command = redis::cmd("EVAL");
+        command
+            .arg("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end")
+            .arg(1)
+            .arg(key)
+            .arg(value);
+        let _ = self.run::<i64>(command).await;
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }

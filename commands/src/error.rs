@@ -26,6 +26,9 @@ pub enum StoreError {
     /// let readers see a stream's events out of order).
     #[error("an append must be the first write of its transaction")]
     NotFirstWrite,
+    /// Another execution of the same idempotency key committed first.
+    #[error("this idempotency key was used by a command that completed meanwhile")]
+    DuplicateRequest,
     /// A stored event cannot be read by this code.
     #[error(transparent)]
     Decode(#[from] DecodeError),

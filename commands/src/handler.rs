@@ -1,6 +1,7 @@
 //! Command handling: load the stream, let the domain decide, append what it decided.
 
 use crate::error::{CommandError, StoreError};
+use crate::idempotency::{self, IdempotencyRecord, StoredResponse};
 use crate::metadata::EventMetadata;
 use crate::store::{EventStore, SideWrite};
 use domain::{Actor, Aggregate};
@@ -25,8 +26,11 @@ pub struct CommandOutcome {
     pub appended: usize,
 }
 
+/// Builds the response a keyed command answers with, from its outcome, inside the
+/// transaction (so the stored answer commits with the events).
+pub type Responder = Arc<dyn Fn(&CommandOutcome) -> StoredResponse + Send + Sync>;
+
 /// One command for one stream, with its context.
-#[derive(Clone, Debug)]
 pub struct Command<A: Aggregate> {
     /// The stream (aggregate id).
     pub stream_id: Uuid,
@@ -40,6 +44,43 @@ pub struct Command<A: Aggregate> {
     pub expected_version: Option<i64>,
     /// Rows to write in the same transaction as the events (only if events are appended).
     pub side_writes: Vec<SideWrite>,
+    /// The idempotency key's record and the answer to store with the events.
+    pub idempotency: Option<(IdempotencyRecord, Responder)>,
+}
+
+impl<A: Aggregate> Command<A> {
+    /// A command on `stream_id` by `actor`, within the request `correlation_id`.
+    pub fn new(stream_id: Uuid, command: A::Command, actor: Actor, correlation_id: Uuid) -> Self {
+        Self {
+            stream_id,
+            command,
+            actor,
+            metadata: EventMetadata::new(&actor, correlation_id),
+            expected_version: None,
+            side_writes: Vec::new(),
+            idempotency: None,
+        }
+    }
+
+    /// Only if the stream is at this version (`If-Match`).
+    pub fn expecting(mut self, version: Option<i64>) -> Self {
+        self.expected_version = version;
+        self
+    }
+
+    /// With a row that must commit with the events.
+    pub fn with_side_write(mut self, write: SideWrite) -> Self {
+        self.side_writes.push(write);
+        self
+    }
+
+    /// Recording its outcome under an idempotency key, in the transaction of its events; the
+    /// key also goes into the events' metadata.
+    pub fn idempotent(mut self, record: IdempotencyRecord, responder: Responder) -> Self {
+        self.metadata.idempotency_key = Some(record.key.clone());
+        self.idempotency = Some((record, responder));
+        self
+    }
 }
 
 /// Runs commands against the event store.
@@ -148,14 +189,20 @@ impl CommandHandler {
         for write in &command.side_writes {
             tx.side_write(write).await?;
         }
+        let outcome = CommandOutcome {
+            version: appended.version,
+            position: appended.position,
+            appended: events.len(),
+        };
+        if let Some((record, responder)) = &command.idempotency
+            && !idempotency::save(tx.connection(), record, &responder(&outcome)).await?
+        {
+            return Err(StoreError::DuplicateRequest.into());
+        }
         tx.commit().await?;
         if let Some(hook) = &self.on_commit {
             hook(appended.position);
         }
-        Ok(CommandOutcome {
-            version: appended.version,
-            position: appended.position,
-            appended: events.len(),
-        })
+        Ok(outcome)
     }
 }

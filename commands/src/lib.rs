@@ -4,11 +4,13 @@
 //! transaction together with the set-based uniqueness claims the events make and any
 //! [`store::SideWrite`] (a password hash) that must commit with them. [`handler::CommandHandler`]
 //! runs a command through load → decide → append, retrying a version conflict when the caller
-//! did not pin a version. The schema is in the workspace's `migrations/`, embedded as
+//! did not pin a version, and recording a keyed command's outcome ([`idempotency`]) in the
+//! transaction of its events. The schema is in the workspace's `migrations/`, embedded as
 //! [`MIGRATOR`].
 
 pub mod error;
 pub mod handler;
+pub mod idempotency;
 pub mod metadata;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]

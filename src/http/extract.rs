@@ -7,7 +7,6 @@ use crate::auth::Claims;
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, IF_MATCH};
 use axum::http::request::Parts;
-use commands::EventMetadata;
 use domain::Actor;
 use uuid::Uuid;
 
@@ -133,11 +132,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             })?;
         Ok(IfMatch(Some(version)))
     }
-}
-
-/// Metadata for the events a request appends.
-pub fn metadata(actor: &Actor, correlation: CorrelationId) -> EventMetadata {
-    EventMetadata::new(actor, correlation.0)
 }
 
 /// Parses an id from the path; an id that is not a UUID names nothing, so it is a 404.

@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod freshness;
+pub mod idempotency;
 pub mod json;
 pub mod live;
 pub mod metrics;
@@ -33,6 +34,10 @@ pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
         .merge(routes::observability::router())
         .merge(routes::updates::router())
         .fallback(routes::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::middleware,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(move |request, next| {
             metrics::record(metrics.clone(), request, next)

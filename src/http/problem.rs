@@ -44,6 +44,11 @@ pub enum ApiError {
         /// The resource's current version, when the conflict is about versions.
         current_version: Option<i64>,
     },
+    /// An `Idempotency-Key` sent again with a different request (422).
+    IdempotencyKeyReused,
+    /// Another request with the same `Idempotency-Key` committed first (409; the
+    /// idempotency layer answers with that request's stored answer instead).
+    LostRace,
     /// A dependency is down (503).
     Unavailable(String),
     /// The read model has not reached the position the client asked for yet (503).
@@ -77,9 +82,10 @@ struct FieldError<'a> {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::Validation(_) | ApiError::Unprocessable(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::Validation(_)
+            | ApiError::Unprocessable(_)
+            | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::LostRace => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -105,6 +111,8 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not-found",
             ApiError::Conflict { slug, .. } => slug,
+            ApiError::IdempotencyKeyReused => "idempotency-key-reused",
+            ApiError::LostRace => "request-in-flight",
             ApiError::Unavailable(_) => "service-unavailable",
             ApiError::NotYetConsistent { .. } => "not-yet-consistent",
             ApiError::Internal(_) => "internal-error",
@@ -126,6 +134,10 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 "send the body as `Content-Type: application/json`".into()
             }
+            ApiError::IdempotencyKeyReused => {
+                "this Idempotency-Key was used for a different request".into()
+            }
+            ApiError::LostRace => "a request with this Idempotency-Key completed meanwhile".into(),
             ApiError::PayloadTooLarge => "the request body is too large".into(),
             ApiError::Unauthorized(detail) => (*detail).into(),
             ApiError::NotFound(what) => format!("{what} not found"),
@@ -208,6 +220,11 @@ impl IntoResponse for ApiError {
             current_version,
         };
         let mut response = respond(status, &body);
+        if matches!(self, ApiError::LostRace) {
+            response
+                .extensions_mut()
+                .insert(super::idempotency::LostRace);
+        }
         if matches!(self, ApiError::NotYetConsistent { .. }) {
             response
                 .headers_mut()
@@ -245,6 +262,7 @@ impl From<StoreError> for ApiError {
                 current_version: None,
             },
             StoreError::WrongStreamType(_) => ApiError::NotFound("resource"),
+            StoreError::DuplicateRequest => ApiError::LostRace,
             StoreError::Database(sqlx::Error::PoolTimedOut) => {
                 ApiError::Unavailable("the database is not answering".into())
             }

@@ -1,5 +1,6 @@
 //! What every handler can reach.
 
+use super::idempotency::FingerprintKey;
 use super::live::Notice;
 use super::metrics::Metrics;
 use crate::accounts::Accounts;
@@ -30,4 +31,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// How long a read with `min_position` may wait.
     pub read_wait: Duration,
+    /// Keys request fingerprints (idempotency).
+    pub fingerprint_key: FingerprintKey,
+    /// How long a keyed command's answer is kept.
+    pub idempotency_ttl: Duration,
 }

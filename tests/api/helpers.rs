@@ -44,6 +44,7 @@ pub fn test_config() -> ApiConfig {
         bcrypt_cost: 4,
         access_token_ttl_seconds: 3600,
         read_wait_ms: 5000,
+        idempotency_ttl_hours: 24,
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
     }

@@ -7,6 +7,7 @@ mod cli;
 mod creatures;
 mod errors;
 mod history;
+mod idempotency;
 mod openapi;
 mod reads;
 mod tokens;

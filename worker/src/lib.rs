@@ -8,6 +8,8 @@
 
 pub mod lease;
 pub mod projector;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod wake;
 
 use projections::Projection;

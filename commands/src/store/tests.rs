@@ -146,6 +146,7 @@ fn register(email: &str) -> Command<User> {
         metadata: EventMetadata::new(&Actor::Anonymous, Uuid::now_v7()),
         expected_version: None,
         side_writes: vec![],
+        idempotency: None,
     }
 }
 
@@ -213,6 +214,7 @@ async fn a_stale_expected_version_is_a_conflict_and_never_retried() {
         metadata: metadata(),
         expected_version: expected,
         side_writes: vec![],
+        idempotency: None,
     };
     let result = handler.execute(promote(Some(0))).await;
     assert!(matches!(
@@ -249,6 +251,7 @@ async fn without_an_expected_version_concurrent_commands_are_all_applied() {
                     metadata: metadata(),
                     expected_version: None,
                     side_writes: vec![],
+                    idempotency: None,
                 })
                 .await
         })

@@ -39,6 +39,7 @@ impl Fixture {
                 metadata: EventMetadata::new(&actor, Uuid::now_v7()),
                 expected_version: None,
                 side_writes: vec![],
+                idempotency: None,
             })
             .await
             .expect("the command succeeds")

@@ -1,6 +1,7 @@
 //! Admin operations over HTTP.
 
 use crate::http::extract::Admin;
+use crate::http::idempotency::Idempotency;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use axum::Router;
@@ -25,8 +26,10 @@ struct RotateQuery {
 async fn rotate_keys(
     State(state): State<AppState>,
     Admin(admin): Admin,
+    idempotency: Idempotency,
     Query(query): Query<RotateQuery>,
 ) -> Result<crate::http::json::Json<Value>, ApiError> {
+    idempotency.begin();
     let kid = state
         .keys
         .rotate(query.revoke_previous)

@@ -1,15 +1,17 @@
 //! Accounts over HTTP: register, log in, who am I, change my password.
 
-use super::Accepted;
 use crate::accounts::Registration;
-use crate::http::extract::{Authenticated, CorrelationId, metadata};
+use crate::http::extract::{Authenticated, CorrelationId};
+use crate::http::idempotency::{Idempotency, to_response};
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post, put};
+use commands::handler::Command;
 use domain::user::User;
 use domain::values::{DisplayName, Email, Password, ValidationError};
 use domain::{Actor, Role};
@@ -63,26 +65,35 @@ fn parse_registration(body: &RegisterBody) -> Result<Registration, ApiError> {
 async fn register(
     State(state): State<AppState>,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     Json(body): Json<RegisterBody>,
-) -> Result<(StatusCode, Json<Registered>), ApiError> {
+) -> Result<Response, ApiError> {
     let registration = parse_registration(&body)?;
+    // The user's id is chosen inside; the answer is built from the stream the command ran on.
+    let respond = |user_id: Uuid| {
+        super::responder(&idempotency, StatusCode::CREATED, None, move |outcome| {
+            Registered {
+                user_id,
+                version: outcome.version,
+                position: outcome.position,
+            }
+        })
+    };
+    let attach = |command: Command<User>| {
+        let responder = respond(command.stream_id);
+        idempotency.attach(command, &responder)
+    };
     let (user_id, outcome) = state
         .accounts
         .register(
             registration,
             Role::User,
             Actor::Anonymous,
-            metadata(&Actor::Anonymous, correlation),
+            correlation.0,
+            attach,
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Registered {
-            user_id: user_id.as_uuid(),
-            version: outcome.version,
-            position: outcome.position,
-        }),
-    ))
+    Ok(to_response(&respond(user_id.as_uuid())(&outcome)))
 }
 
 #[derive(Deserialize)]
@@ -93,8 +104,10 @@ struct LoginBody {
 
 async fn login(
     State(state): State<AppState>,
+    idempotency: Idempotency,
     Json(body): Json<LoginBody>,
 ) -> Result<Json<Value>, ApiError> {
+    idempotency.begin();
     let (user, role) = state
         .accounts
         .authenticate(&body.email, &body.password)
@@ -129,14 +142,16 @@ async fn change_password(
     State(state): State<AppState>,
     caller: Authenticated,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     Json(body): Json<PasswordBody>,
-) -> Result<Json<Accepted>, ApiError> {
+) -> Result<Response, ApiError> {
     let new_password = Password::parse(&body.new_password).map_err(|error| ValidationError {
         field: "new_password",
         ..error
     })?;
     let user = caller.0.sub;
     let id = domain::UserId::from_uuid(user);
+    idempotency.begin();
     if !state
         .accounts
         .check_password(id, &body.current_password)
@@ -144,10 +159,11 @@ async fn change_password(
     {
         return Err(ApiError::Forbidden("the current password is wrong".into()));
     }
-    let actor = caller.actor();
+    let responder = super::accepted(&idempotency, user, StatusCode::OK, None);
+    let attach = |command| idempotency.attach(command, &responder);
     let outcome = state
         .accounts
-        .change_password(id, &new_password, actor, metadata(&actor, correlation))
+        .change_password(id, &new_password, caller.actor(), correlation.0, attach)
         .await?;
-    Ok(Json(Accepted::new(user, outcome)))
+    Ok(to_response(&responder(&outcome)))
 }

@@ -1,18 +1,20 @@
 //! Creature commands over HTTP, and a creature's history straight from the event store.
 
-use super::Accepted;
-use crate::http::extract::{Authenticated, CorrelationId, IfMatch, metadata, parse_id};
+use crate::http::extract::{Authenticated, CorrelationId, IfMatch, parse_id};
+use crate::http::idempotency::{Idempotency, to_response};
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post, put};
+use commands::CommandHandler;
 use commands::handler::Command;
-use commands::{CommandHandler, EventMetadata};
-use domain::creature::{Creature, CreatureChanges, CreatureCommand, CreatureEvent, TagRef};
+use domain::creature::{
+    Creature, CreatureChanges, CreatureCommand, CreatureEvent, MAX_TAGS, TagRef,
+};
 use domain::values::{CreatureName, Description, Species, TagName, Traits, ValidationError};
 use domain::{Actor, DomainEvent, TagId, UniqueSet};
 use serde::{Deserialize, Serialize};
@@ -87,50 +89,75 @@ async fn resolve_tag(
     }))
 }
 
-async fn run(
-    commands: &CommandHandler,
-    id: Uuid,
-    command: CreatureCommand,
+/// A creature command's context: who asks, in which request, with which idempotency key.
+struct Caller {
+    commands: CommandHandler,
+    idempotency: Idempotency,
     actor: Actor,
-    metadata: EventMetadata,
-    expected_version: Option<i64>,
-) -> Result<Accepted, ApiError> {
-    let outcome = commands
-        .execute(Command::<Creature> {
-            stream_id: id,
-            command,
-            actor,
-            metadata,
-            expected_version,
-            side_writes: vec![],
-        })
-        .await?;
-    Ok(Accepted::new(id, outcome))
+    correlation: CorrelationId,
+}
+
+impl Caller {
+    fn new(
+        state: &AppState,
+        caller: &Authenticated,
+        correlation: CorrelationId,
+        idempotency: Idempotency,
+    ) -> Self {
+        Self {
+            commands: state.commands.clone(),
+            idempotency,
+            actor: caller.actor(),
+            correlation,
+        }
+    }
+
+    /// Runs a command on creature `id` and answers `status` with [`Accepted`] (stored for
+    /// replay when the request has an idempotency key).
+    async fn run(
+        &self,
+        id: Uuid,
+        command: CreatureCommand,
+        expected_version: Option<i64>,
+        status: StatusCode,
+        location: Option<String>,
+    ) -> Result<Response, ApiError> {
+        let responder = super::accepted(&self.idempotency, id, status, location);
+        let command = Command::<Creature>::new(id, command, self.actor, self.correlation.0)
+            .expecting(expected_version);
+        let outcome = self
+            .commands
+            .execute(self.idempotency.attach(command, &responder))
+            .await?;
+        Ok(to_response(&responder(&outcome)))
+    }
 }
 
 async fn create(
     State(state): State<AppState>,
     caller: Authenticated,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     Json(body): Json<CreateBody>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let mut fields = Fields::default();
     let name = fields.check(CreatureName::parse(&body.name));
     let species = fields.check(Species::parse(&body.species));
     let description = fields.check(Description::parse(&body.description));
     let traits = fields.check(Traits::parse(&body.traits));
-    if body.tags.len() > domain::creature::MAX_TAGS {
+    if body.tags.len() > MAX_TAGS {
         fields.0.push(ValidationError::new(
             "tags",
-            format!("at most {} tags", domain::creature::MAX_TAGS),
+            format!("at most {MAX_TAGS} tags"),
         ));
     }
     let mut tags = Vec::new();
-    for raw in body.tags.iter().take(domain::creature::MAX_TAGS) {
-        let Some(tag_name) = fields.check(TagName::parse(raw).map_err(|error| ValidationError {
+    for raw in body.tags.iter().take(MAX_TAGS) {
+        let parsed = TagName::parse(raw).map_err(|error| ValidationError {
             field: "tags",
             ..error
-        })) else {
+        });
+        let Some(tag_name) = fields.check(parsed) else {
             continue;
         };
         match resolve_tag(&state.commands, &tag_name).await? {
@@ -148,7 +175,6 @@ async fn create(
         return Err(ApiError::Internal("validated fields went missing".into()));
     };
     let id = Uuid::now_v7();
-    let actor = caller.actor();
     let command = CreatureCommand::Register {
         name,
         species,
@@ -157,20 +183,16 @@ async fn create(
         tags,
         avatar_request: Uuid::now_v7(),
     };
-    let accepted = run(
-        &state.commands,
-        id,
-        command,
-        actor,
-        metadata(&actor, correlation),
-        None,
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/creatures/{id}"))],
-        Json(accepted),
-    ))
+    let caller = Caller::new(&state, &caller, correlation, idempotency);
+    caller
+        .run(
+            id,
+            command,
+            None,
+            StatusCode::CREATED,
+            Some(format!("/creatures/{id}")),
+        )
+        .await
 }
 
 #[derive(Deserialize)]
@@ -186,10 +208,11 @@ async fn update(
     State(state): State<AppState>,
     caller: Authenticated,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     IfMatch(expected): IfMatch,
     Path(id): Path<String>,
     Json(body): Json<UpdateBody>,
-) -> Result<Json<Accepted>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
     let mut fields = Fields::default();
     let changes = CreatureChanges {
@@ -211,111 +234,92 @@ async fn update(
             .and_then(|traits| fields.check(Traits::parse(traits))),
     };
     fields.finish()?;
-    let actor = caller.actor();
-    let command = CreatureCommand::Update(changes);
-    Ok(Json(
-        run(
-            &state.commands,
+    let caller = Caller::new(&state, &caller, correlation, idempotency);
+    caller
+        .run(
             id,
-            command,
-            actor,
-            metadata(&actor, correlation),
+            CreatureCommand::Update(changes),
             expected,
+            StatusCode::OK,
+            None,
         )
-        .await?,
-    ))
+        .await
 }
 
 async fn archive(
     State(state): State<AppState>,
     caller: Authenticated,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     IfMatch(expected): IfMatch,
     Path(id): Path<String>,
-) -> Result<Json<Accepted>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
-    let actor = caller.actor();
-    let accepted = run(
-        &state.commands,
-        id,
-        CreatureCommand::Archive,
-        actor,
-        metadata(&actor, correlation),
-        expected,
-    );
-    Ok(Json(accepted.await?))
+    let caller = Caller::new(&state, &caller, correlation, idempotency);
+    caller
+        .run(id, CreatureCommand::Archive, expected, StatusCode::OK, None)
+        .await
+}
+
+/// The tag named in the path, which must exist now.
+async fn path_tag(state: &AppState, name: &str) -> Result<TagRef, ApiError> {
+    let name = TagName::parse(name).map_err(|_| ApiError::NotFound("tag"))?;
+    resolve_tag(&state.commands, &name)
+        .await?
+        .ok_or(ApiError::NotFound("tag"))
 }
 
 async fn attach_tag(
     State(state): State<AppState>,
     caller: Authenticated,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     Path((id, tag)): Path<(String, String)>,
-) -> Result<Json<Accepted>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
-    let name = TagName::parse(&tag).map_err(|_| ApiError::NotFound("tag"))?;
-    let tag = resolve_tag(&state.commands, &name)
-        .await?
-        .ok_or(ApiError::NotFound("tag"))?;
-    let actor = caller.actor();
-    let accepted = run(
-        &state.commands,
-        id,
-        CreatureCommand::Tag(tag),
-        actor,
-        metadata(&actor, correlation),
-        None,
-    );
-    Ok(Json(accepted.await?))
+    let tag = path_tag(&state, &tag).await?;
+    let caller = Caller::new(&state, &caller, correlation, idempotency);
+    caller
+        .run(id, CreatureCommand::Tag(tag), None, StatusCode::OK, None)
+        .await
 }
 
 async fn detach_tag(
     State(state): State<AppState>,
     caller: Authenticated,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     Path((id, tag)): Path<(String, String)>,
-) -> Result<Json<Accepted>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
-    let name = TagName::parse(&tag).map_err(|_| ApiError::NotFound("tag"))?;
-    let tag = resolve_tag(&state.commands, &name)
-        .await?
-        .ok_or(ApiError::NotFound("tag"))?;
-    let actor = caller.actor();
-    let command = CreatureCommand::Untag(tag.id);
-    Ok(Json(
-        run(
-            &state.commands,
+    let tag = path_tag(&state, &tag).await?;
+    let caller = Caller::new(&state, &caller, correlation, idempotency);
+    caller
+        .run(
             id,
-            command,
-            actor,
-            metadata(&actor, correlation),
+            CreatureCommand::Untag(tag.id),
+            None,
+            StatusCode::OK,
             None,
         )
-        .await?,
-    ))
+        .await
 }
 
 async fn request_avatar(
     State(state): State<AppState>,
     caller: Authenticated,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
-    let actor = caller.actor();
     let command = CreatureCommand::RequestAvatar {
         request_id: Uuid::now_v7(),
     };
-    let accepted = run(
-        &state.commands,
-        id,
-        command,
-        actor,
-        metadata(&actor, correlation),
-        None,
-    )
-    .await?;
-    Ok((StatusCode::ACCEPTED, Json(accepted)))
+    let caller = Caller::new(&state, &caller, correlation, idempotency);
+    caller
+        .run(id, command, None, StatusCode::ACCEPTED, None)
+        .await
 }
 
 /// One entry of a creature's history.

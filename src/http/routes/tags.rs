@@ -1,15 +1,15 @@
 //! Tag commands over HTTP: anyone logged in creates a tag, admins rename and delete.
 
-use super::Accepted;
-use crate::http::extract::{Admin, Authenticated, CorrelationId, metadata, parse_id};
+use crate::http::extract::{Admin, Authenticated, CorrelationId, parse_id};
 use crate::http::freshness::MinPosition;
+use crate::http::idempotency::{Idempotency, to_response};
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{patch, post};
 use commands::handler::Command;
 use domain::Actor;
@@ -42,79 +42,87 @@ struct NameBody {
     name: String,
 }
 
+/// Runs a tag command and answers `status` with [`Accepted`](super::Accepted).
 async fn run(
     state: &AppState,
+    idempotency: &Idempotency,
     id: Uuid,
     command: TagCommand,
     actor: Actor,
     correlation: CorrelationId,
-) -> Result<Accepted, ApiError> {
+    (status, location): (StatusCode, Option<String>),
+) -> Result<Response, ApiError> {
+    let responder = super::accepted(idempotency, id, status, location);
+    let command = Command::<Tag>::new(id, command, actor, correlation.0);
     let outcome = state
         .commands
-        .execute(Command::<Tag> {
-            stream_id: id,
-            command,
-            actor,
-            metadata: metadata(&actor, correlation),
-            expected_version: None,
-            side_writes: vec![],
-        })
+        .execute(idempotency.attach(command, &responder))
         .await?;
-    Ok(Accepted::new(id, outcome))
+    Ok(to_response(&responder(&outcome)))
 }
 
 async fn create(
     State(state): State<AppState>,
     caller: Authenticated,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     Json(body): Json<NameBody>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let name = TagName::parse(&body.name)?;
     let id = Uuid::now_v7();
-    let accepted = run(
+    let answer = (StatusCode::CREATED, Some(format!("/tags/{id}")));
+    run(
         &state,
+        &idempotency,
         id,
         TagCommand::Create(name),
         caller.actor(),
         correlation,
+        answer,
     )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, format!("/tags/{id}"))],
-        Json(accepted),
-    ))
+    .await
 }
 
 async fn rename(
     State(state): State<AppState>,
     Admin(admin): Admin,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     Path(id): Path<String>,
     Json(body): Json<NameBody>,
-) -> Result<Json<Accepted>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "tag")?;
     let name = TagName::parse(&body.name)?;
-    Ok(Json(
-        run(
-            &state,
-            id,
-            TagCommand::Rename(name),
-            admin.actor(),
-            correlation,
-        )
-        .await?,
-    ))
+    let answer = (StatusCode::OK, None);
+    run(
+        &state,
+        &idempotency,
+        id,
+        TagCommand::Rename(name),
+        admin.actor(),
+        correlation,
+        answer,
+    )
+    .await
 }
 
 async fn delete(
     State(state): State<AppState>,
     Admin(admin): Admin,
     correlation: CorrelationId,
+    idempotency: Idempotency,
     Path(id): Path<String>,
-) -> Result<Json<Accepted>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "tag")?;
-    Ok(Json(
-        run(&state, id, TagCommand::Delete, admin.actor(), correlation).await?,
-    ))
+    let answer = (StatusCode::OK, None);
+    run(
+        &state,
+        &idempotency,
+        id,
+        TagCommand::Delete,
+        admin.actor(),
+        correlation,
+        answer,
+    )
+    .await
 }

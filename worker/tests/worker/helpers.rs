@@ -91,6 +91,7 @@ where
             metadata: EventMetadata::new(&actor, Uuid::now_v7()),
             expected_version: None,
             side_writes: vec![],
+            idempotency: None,
         })
         .await
         .expect("the command succeeds")

@@ -1,0 +1,198 @@
+//! Idempotent commands: a command sent again with the same `Idempotency-Key` replays its
+//! first answer (`Idempotent-Replayed: true`) and executes nothing.
+//!
+//! Keys are scoped to the caller ([`scope`]). Before a keyed command runs, its stored answer
+//! is looked up in Redis (fast) and PostgreSQL (durable); a different request under the same
+//! key is 422. Otherwise an in-flight marker is set in Redis (a concurrent repeat gets 409) and
+//! the command runs; its answer is stored in PostgreSQL in the transaction of its events (see
+//! `commands::idempotency`), or right after when it appended none, and cached in Redis.
+
+mod cache;
+
+pub use cache::redis_keys;
+mod context;
+mod fingerprint;
+mod scope;
+
+pub use context::{Idempotency, IdempotencyContext, to_response};
+pub use fingerprint::{FingerprintKey, fingerprint};
+pub use scope::scope;
+
+use super::problem::{ApiError, status_problem};
+use super::state::AppState;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use commands::idempotency::{self as durable, StoredResponse};
+
+/// The header clients send.
+pub const HEADER: &str = "idempotency-key";
+/// The header on a replayed answer.
+pub const REPLAYED: &str = "idempotent-replayed";
+
+/// Marks a response that lost a race for its key: the answer to send is the stored one.
+#[derive(Clone, Copy, Debug)]
+pub struct LostRace;
+
+/// The longest key accepted.
+const MAX_KEY_LENGTH: usize = 255;
+
+/// Checks a key: 1–255 characters of visible ASCII.
+pub fn parse_key(value: &HeaderValue) -> Result<String, ApiError> {
+    let bytes = value.as_bytes();
+    if bytes.is_empty()
+        || bytes.len() > MAX_KEY_LENGTH
+        || !bytes.iter().all(|byte| (0x21..=0x7e).contains(byte))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "Idempotency-Key must be 1–{MAX_KEY_LENGTH} visible ASCII characters"
+        )));
+    }
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// The middleware: replays, refuses or runs a keyed command, and stores its answer.
+pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_command = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let Some(raw) = request
+        .headers()
+        .get(HEADER)
+        .filter(|_| is_command)
+        .cloned()
+    else {
+        return next.run(request).await;
+    };
+    match run_keyed(&state, raw, request, next).await {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+async fn run_keyed(
+    state: &AppState,
+    raw: HeaderValue,
+    request: Request,
+    next: Next,
+) -> Result<Response, Response> {
+    let key = parse_key(&raw).map_err(IntoResponse::into_response)?;
+    let (parts, body) = request.into_parts();
+    let scope = scope(state, &parts).await;
+    let body = to_bytes(body, super::MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge.into_response())?;
+    let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+    let fingerprint = fingerprint(&state.fingerprint_key, parts.method.as_str(), path, &body);
+    let cache = cache::Cache::new(&state.redis, &scope, &key);
+
+    if let Some(stored) = stored(state, &cache, &scope, &key).await? {
+        return Ok(replay(&stored, &fingerprint));
+    }
+    if !cache.mark_in_flight().await {
+        return Err(ApiError::Conflict {
+            slug: "request-in-flight",
+            detail: "a request with this Idempotency-Key is still being processed; retry shortly"
+                .into(),
+            current_version: None,
+        }
+        .into_response());
+    }
+    let context = IdempotencyContext::new(
+        scope.clone(),
+        key.clone(),
+        fingerprint.clone(),
+        state.idempotency_ttl,
+    );
+    let mut request = Request::from_parts(parts, Body::from(body));
+    request.extensions_mut().insert(context.clone());
+    let response = next.run(request).await;
+    let answer = finish(state, &cache, &context, response).await;
+    cache.release().await;
+    answer
+}
+
+/// The stored answer for the key, from Redis or else PostgreSQL (then cached again).
+async fn stored(
+    state: &AppState,
+    cache: &cache::Cache<'_>,
+    scope: &str,
+    key: &str,
+) -> Result<Option<StoredResponse>, Response> {
+    if let Some(stored) = cache.get().await {
+        return Ok(Some(stored));
+    }
+    let stored = durable::find(&state.pool, scope, key)
+        .await
+        .map_err(|error| ApiError::from(error).into_response())?;
+    if let Some(stored) = &stored {
+        cache.put(stored, state.idempotency_ttl).await;
+    }
+    Ok(stored)
+}
+
+/// Stores the answer of an executed command, or replays the stored one if it lost a race.
+async fn finish(
+    state: &AppState,
+    cache: &cache::Cache<'_>,
+    context: &IdempotencyContext,
+    response: Response,
+) -> Result<Response, Response> {
+    if response.extensions().get::<LostRace>().is_some() {
+        let stored = durable::find(&state.pool, &context.scope, &context.key)
+            .await
+            .map_err(|error| ApiError::from(error).into_response())?;
+        return Ok(match stored {
+            Some(stored) => replay(&stored, &context.fingerprint),
+            None => status_problem(StatusCode::CONFLICT),
+        });
+    }
+    if !context.executed() || response.status().is_server_error() {
+        return Ok(response);
+    }
+    let (parts, body) = response.into_parts();
+    let body = to_bytes(body, usize::MAX)
+        .await
+        .map_err(|_| status_problem(StatusCode::INTERNAL_SERVER_ERROR))?;
+    let stored = StoredResponse {
+        fingerprint: context.fingerprint.clone(),
+        status: parts.status.as_u16(),
+        content_type: header_text(&parts, header::CONTENT_TYPE)
+            .unwrap_or_else(|| "application/json".into()),
+        location: header_text(&parts, header::LOCATION),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    let mut connection = state
+        .pool
+        .acquire()
+        .await
+        .map_err(|error| ApiError::from(commands::StoreError::from(error)).into_response())?;
+    // A command that appended events stored this already, in their transaction.
+    durable::save(&mut connection, &context.record(), &stored)
+        .await
+        .map_err(|error| ApiError::from(error).into_response())?;
+    cache.put(&stored, state.idempotency_ttl).await;
+    Ok(Response::from_parts(parts, Body::from(body)))
+}
+
+fn header_text(parts: &axum::http::response::Parts, name: header::HeaderName) -> Option<String> {
+    parts
+        .headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The stored answer, if it was for the same request; 422 if the key was used for another.
+fn replay(stored: &StoredResponse, fingerprint: &str) -> Response {
+    if stored.fingerprint != fingerprint {
+        return ApiError::IdempotencyKeyReused.into_response();
+    }
+    let mut response = context::to_response(stored);
+    response
+        .headers_mut()
+        .insert(REPLAYED, HeaderValue::from_static("true"));
+    response
+}
