@@ -17,6 +17,8 @@ pub mod reader;
 pub mod runner;
 pub mod status;
 pub mod tags;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod users;
 
 pub use checkpoint::Checkpoint;

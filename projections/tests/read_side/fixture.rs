@@ -136,19 +136,7 @@ impl Fixture {
     }
 }
 
-/// Every row of a projection's tables, as JSON, in a stable order.
+/// Every row of a projection's tables, in a stable order.
 pub async fn dump(pool: &sqlx::PgPool, projection: Projection) -> Vec<Value> {
-    let mut rows = Vec::new();
-    for table in projection.tables() {
-        let sql = format!("SELECT to_jsonb(t) AS row FROM {table} t ORDER BY to_jsonb(t)::text");
-        for row in sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(pool)
-            .await
-            .unwrap()
-        {
-            let row: Value = row.try_get("row").unwrap();
-            rows.push(json!({"table": table, "row": row}));
-        }
-    }
-    rows
+    projections::testing::dump(pool, projection).await.unwrap()
 }

@@ -6,8 +6,9 @@ use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use commands::CommandHandler;
@@ -89,7 +90,8 @@ async fn resolve_tag(
     }))
 }
 
-/// A creature command's context: who asks, in which request, with which idempotency key.
+/// A creature command's context: a logged-in caller, the request's correlation id and its
+/// idempotency key.
 struct Caller {
     commands: CommandHandler,
     idempotency: Idempotency,
@@ -97,21 +99,24 @@ struct Caller {
     correlation: CorrelationId,
 }
 
-impl Caller {
-    fn new(
-        state: &AppState,
-        caller: &Authenticated,
-        correlation: CorrelationId,
-        idempotency: Idempotency,
-    ) -> Self {
-        Self {
-            commands: state.commands.clone(),
-            idempotency,
-            actor: caller.actor(),
-            correlation,
-        }
-    }
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
 
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Authenticated::from_request_parts(parts, state).await?;
+        Ok(Self {
+            commands: state.commands.clone(),
+            idempotency: Idempotency::from_request_parts(parts, state).await?,
+            actor: caller.actor(),
+            correlation: CorrelationId::from_request_parts(parts, state).await?,
+        })
+    }
+}
+
+impl Caller {
     /// Runs a command on creature `id` and answers `status` with [`Accepted`] (stored for
     /// replay when the request has an idempotency key).
     async fn run(
@@ -135,9 +140,7 @@ impl Caller {
 
 async fn create(
     State(state): State<AppState>,
-    caller: Authenticated,
-    correlation: CorrelationId,
-    idempotency: Idempotency,
+    caller: Caller,
     Json(body): Json<CreateBody>,
 ) -> Result<Response, ApiError> {
     let mut fields = Fields::default();
@@ -183,7 +186,6 @@ async fn create(
         tags,
         avatar_request: Uuid::now_v7(),
     };
-    let caller = Caller::new(&state, &caller, correlation, idempotency);
     caller
         .run(
             id,
@@ -205,10 +207,7 @@ struct UpdateBody {
 }
 
 async fn update(
-    State(state): State<AppState>,
-    caller: Authenticated,
-    correlation: CorrelationId,
-    idempotency: Idempotency,
+    caller: Caller,
     IfMatch(expected): IfMatch,
     Path(id): Path<String>,
     Json(body): Json<UpdateBody>,
@@ -234,7 +233,6 @@ async fn update(
             .and_then(|traits| fields.check(Traits::parse(traits))),
     };
     fields.finish()?;
-    let caller = Caller::new(&state, &caller, correlation, idempotency);
     caller
         .run(
             id,
@@ -247,15 +245,11 @@ async fn update(
 }
 
 async fn archive(
-    State(state): State<AppState>,
-    caller: Authenticated,
-    correlation: CorrelationId,
-    idempotency: Idempotency,
+    caller: Caller,
     IfMatch(expected): IfMatch,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
-    let caller = Caller::new(&state, &caller, correlation, idempotency);
     caller
         .run(id, CreatureCommand::Archive, expected, StatusCode::OK, None)
         .await
@@ -271,14 +265,11 @@ async fn path_tag(state: &AppState, name: &str) -> Result<TagRef, ApiError> {
 
 async fn attach_tag(
     State(state): State<AppState>,
-    caller: Authenticated,
-    correlation: CorrelationId,
-    idempotency: Idempotency,
+    caller: Caller,
     Path((id, tag)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
     let tag = path_tag(&state, &tag).await?;
-    let caller = Caller::new(&state, &caller, correlation, idempotency);
     caller
         .run(id, CreatureCommand::Tag(tag), None, StatusCode::OK, None)
         .await
@@ -286,14 +277,11 @@ async fn attach_tag(
 
 async fn detach_tag(
     State(state): State<AppState>,
-    caller: Authenticated,
-    correlation: CorrelationId,
-    idempotency: Idempotency,
+    caller: Caller,
     Path((id, tag)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
     let tag = path_tag(&state, &tag).await?;
-    let caller = Caller::new(&state, &caller, correlation, idempotency);
     caller
         .run(
             id,
@@ -305,18 +293,11 @@ async fn detach_tag(
         .await
 }
 
-async fn request_avatar(
-    State(state): State<AppState>,
-    caller: Authenticated,
-    correlation: CorrelationId,
-    idempotency: Idempotency,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn request_avatar(caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
     let command = CreatureCommand::RequestAvatar {
         request_id: Uuid::now_v7(),
     };
-    let caller = Caller::new(&state, &caller, correlation, idempotency);
     caller
         .run(id, command, None, StatusCode::ACCEPTED, None)
         .await

@@ -199,21 +199,9 @@ pub async fn wait_for_head(pool: &PgPool, within: Duration) {
     }
 }
 
-/// Every row of a projection's tables as JSON, in a stable order.
-pub async fn dump(pool: &PgPool, projection: Projection) -> Vec<Value> {
-    let mut rows = Vec::new();
-    for table in projection.tables() {
-        let sql = format!("SELECT to_jsonb(t)::text AS row FROM {table} t ORDER BY 1");
-        for row in sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(pool)
-            .await
-            .unwrap()
-        {
-            let row: String = row.try_get("row").unwrap();
-            rows.push(json!({"table": table, "row": row}));
-        }
-    }
-    rows
+/// Every row of a projection's tables, in a stable order.
+pub async fn dump(pool: &sqlx::PgPool, projection: Projection) -> Vec<Value> {
+    projections::testing::dump(pool, projection).await.unwrap()
 }
 
 /// Asserts that each projection's tables equal a single-threaded replay of the log, event by
