@@ -63,15 +63,16 @@ pub async fn save(
     Ok(saved.rows_affected() == 1)
 }
 
-/// The live outcome stored for a key, if any.
+/// The live outcome stored for a key, if any, with the time it has left.
 pub async fn find(
     pool: &PgPool,
     scope: &str,
     key: &str,
-) -> Result<Option<StoredResponse>, StoreError> {
+) -> Result<Option<(StoredResponse, Duration)>, StoreError> {
     let row = sqlx::query(
-        "SELECT fingerprint, status, content_type, location, body FROM idempotency_keys \
-         WHERE scope = $1 AND key = $2 AND expires_at > now()",
+        "SELECT fingerprint, status, content_type, location, body, \
+             EXTRACT(EPOCH FROM expires_at - now())::float8 AS seconds_left \
+         FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at > now()",
     )
     .bind(scope)
     .bind(key)
@@ -81,13 +82,18 @@ pub async fn find(
         return Ok(None);
     };
     let status: i16 = row.try_get("status")?;
-    Ok(Some(StoredResponse {
+    let seconds_left: f64 = row.try_get("seconds_left")?;
+    let stored = StoredResponse {
         fingerprint: row.try_get("fingerprint")?,
         status: u16::try_from(status).unwrap_or(500),
         content_type: row.try_get("content_type")?,
         location: row.try_get("location")?,
         body: row.try_get("body")?,
-    }))
+    };
+    Ok(Some((
+        stored,
+        Duration::from_secs_f64(seconds_left.max(0.001)),
+    )))
 }
 
 /// Deletes up to `batch` expired outcomes; how many went. Small batches keep locks short, so

@@ -10,7 +10,6 @@ use domain::values::{CreatureName, Description, DisplayName, Email, Species, Tag
 use domain::{Actor, Aggregate, Role, TagId, UserId};
 use projections::Projection;
 use serde_json::{Value, json};
-use sqlx::Row;
 use uuid::Uuid;
 
 /// A fresh database with a command handler on it.

@@ -47,9 +47,15 @@ impl FingerprintKey {
     }
 }
 
-/// The fingerprint of a request.
-pub fn fingerprint(key: &FingerprintKey, method: &str, path: &str, body: &[u8]) -> String {
-    key.sign(&[method.as_bytes(), path.as_bytes(), body])
+/// The fingerprint of a request: its method, path with query, `If-Match` and body.
+pub fn fingerprint(
+    key: &FingerprintKey,
+    method: &str,
+    path: &str,
+    if_match: &[u8],
+    body: &[u8],
+) -> String {
+    key.sign(&[method.as_bytes(), path.as_bytes(), if_match, body])
 }
 
 #[cfg(test)]
@@ -59,13 +65,14 @@ mod tests {
     #[test]
     fn fingerprints_differ_by_method_path_body_and_secret() {
         let key = FingerprintKey::derive(&Secret::new("one secret that is long enough......."));
-        let base = fingerprint(&key, "POST", "/creatures", b"{}");
-        assert_eq!(base, fingerprint(&key, "POST", "/creatures", b"{}"));
-        assert_ne!(base, fingerprint(&key, "PUT", "/creatures", b"{}"));
-        assert_ne!(base, fingerprint(&key, "POST", "/creatures/x", b"{}"));
-        assert_ne!(base, fingerprint(&key, "POST", "/creatures", b"{ }"));
+        let base = fingerprint(&key, "POST", "/creatures", b"", b"{}");
+        assert_eq!(base, fingerprint(&key, "POST", "/creatures", b"", b"{}"));
+        assert_ne!(base, fingerprint(&key, "PUT", "/creatures", b"", b"{}"));
+        assert_ne!(base, fingerprint(&key, "POST", "/creatures/x", b"", b"{}"));
+        assert_ne!(base, fingerprint(&key, "POST", "/creatures", b"3", b"{}"));
+        assert_ne!(base, fingerprint(&key, "POST", "/creatures", b"", b"{ }"));
         let other = FingerprintKey::derive(&Secret::new("another secret that is long enough..."));
-        assert_ne!(base, fingerprint(&other, "POST", "/creatures", b"{}"));
+        assert_ne!(base, fingerprint(&other, "POST", "/creatures", b"", b"{}"));
         assert_eq!(base.len(), 64);
     }
 }

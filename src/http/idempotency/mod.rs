@@ -85,7 +85,18 @@ async fn run_keyed(
         .await
         .map_err(|_| ApiError::PayloadTooLarge.into_response())?;
     let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
-    let fingerprint = fingerprint(&state.fingerprint_key, parts.method.as_str(), path, &body);
+    // `If-Match` changes what a command does, so it is part of the request.
+    let if_match = parts
+        .headers
+        .get(header::IF_MATCH)
+        .map_or(&b""[..], |value| value.as_bytes());
+    let fingerprint = fingerprint(
+        &state.fingerprint_key,
+        parts.method.as_str(),
+        path,
+        if_match,
+        &body,
+    );
     let cache = cache::Cache::new(&state.redis, &scope, &key);
 
     if let Some(stored) = stored(state, &cache, &scope, &key).await? {
@@ -127,10 +138,11 @@ async fn stored(
     let stored = durable::find(&state.pool, scope, key)
         .await
         .map_err(|error| ApiError::from(error).into_response())?;
-    if let Some(stored) = &stored {
-        cache.put(stored, state.idempotency_ttl).await;
+    if let Some((stored, left)) = &stored {
+        // Cached only for the time the durable answer has left, never longer.
+        cache.put(stored, *left).await;
     }
-    Ok(stored)
+    Ok(stored.map(|(stored, _)| stored))
 }
 
 /// Stores the answer of an executed command, or replays the stored one if it lost a race.
@@ -145,8 +157,8 @@ async fn finish(
             .await
             .map_err(|error| ApiError::from(error).into_response())?;
         return Ok(match stored {
-            Some(stored) => replay(&stored, &context.fingerprint),
-            None => status_problem(StatusCode::CONFLICT),
+            Some((stored, _)) => replay(&stored, &context.fingerprint),
+            None => in_flight(),
         });
     }
     if !context.executed() || response.status().is_server_error() {
@@ -175,6 +187,16 @@ async fn finish(
         .map_err(|error| ApiError::from(error).into_response())?;
     cache.put(&stored, state.idempotency_ttl).await;
     Ok(Response::from_parts(parts, Body::from(body)))
+}
+
+fn in_flight() -> Response {
+    ApiError::Conflict {
+        slug: "request-in-flight",
+        detail: "a request with this Idempotency-Key is still being processed; retry shortly"
+            .into(),
+        current_version: None,
+    }
+    .into_response()
 }
 
 fn header_text(parts: &axum::http::response::Parts, name: header::HeaderName) -> Option<String> {

@@ -11,7 +11,7 @@ use domain::values::{CreatureName, Description, DisplayName, Email, Species, Tag
 use domain::{Actor, Aggregate, Role, TagId, UserId};
 use projections::Projection;
 use serde_json::{Value, json};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 use worker::{Worker, WorkerSettings};
