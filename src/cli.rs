@@ -64,6 +64,9 @@ pub struct AllArgs {
     /// The worker's settings.
     #[command(flatten)]
     pub worker: WorkerConfig,
+    /// The avatar service's settings.
+    #[command(flatten)]
+    pub ai: ai_service::AiServiceConfig,
 }
 
 /// Who to make an admin.

@@ -48,10 +48,14 @@ async fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every service in one process: the API and the worker (the avatar service and the web
-/// server join them as they are built). Each drains on the one shutdown signal.
+/// Every service in one process: the API, the worker and the avatar service (the web server
+/// joins them with the SPA). Each drains on the one shutdown signal.
 async fn all(args: AllArgs) -> anyhow::Result<()> {
-    let AllArgs { api: args, worker } = args;
+    let AllArgs {
+        api: args,
+        worker,
+        ai,
+    } = args;
     let secret = match args.api.secret_key.clone() {
         Some(secret) => secret,
         None => {
@@ -68,16 +72,21 @@ async fn all(args: AllArgs) -> anyhow::Result<()> {
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
     let api = Api::build(pool.clone(), &args.api, &args.redis, secret).await?;
     let worker = Worker::new(pool, worker.settings(&args.redis));
+    let ai = ai_service::AiService::build(&ai)
+        .await
+        .map_err(anyhow::Error::msg)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let when_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     };
     let api = tokio::spawn(api.run(when_stopped(stopped.clone())));
+    let ai = tokio::spawn(ai.run(when_stopped(stopped.clone())));
     let worker = tokio::spawn(worker.run(when_stopped(stopped)));
     shutdown::signal().await;
     let _ = stop.send(true);
     api.await??;
     worker.await??;
+    ai.await??;
     Ok(())
 }
 
