@@ -6,8 +6,6 @@ use crate::auth::{KeyRing, PasswordHasher};
 use crate::config::{ApiConfig, RedisConfig, Secret};
 use crate::http::idempotency::FingerprintKey;
 use crate::http::{self, live, metrics::Metrics, state::AppState};
-use crate::notify;
-use crate::redis_link::RedisLink;
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
 use sqlx::PgPool;
@@ -15,6 +13,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use worker::notify;
+use worker::redis_link::RedisLink;
 
 /// The shortest `SECRET_KEY` accepted.
 pub const MIN_SECRET_CHARS: usize = 32;

@@ -16,7 +16,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Migrations, then every service in one process (development).
-    All(AllArgs),
+    All(Box<AllArgs>),
     /// The main backend (HTTP API).
     Api(ApiArgs),
     /// The worker: keeps the projections up to date.

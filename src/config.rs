@@ -81,6 +81,21 @@ pub struct WorkerConfig {
     /// How often (milliseconds) to look for new events while Redis is unreachable.
     #[arg(long, env = "WORKER_POLL_MS", default_value_t = 500)]
     pub worker_poll_ms: u64,
+    /// The avatar service the worker calls.
+    #[arg(long, env = "AI_SERVICE_URL", default_value = "http://127.0.0.1:8001")]
+    pub ai_service_url: String,
+    /// Attempts per avatar before the failure is recorded.
+    #[arg(long, env = "AVATAR_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub avatar_attempts: u32,
+    /// The first retry's delay (milliseconds); each next one doubles, with jitter.
+    #[arg(long, env = "AVATAR_BACKOFF_MS", default_value_t = 500)]
+    pub avatar_backoff_ms: u64,
+    /// A job a worker left unacknowledged this long (milliseconds) is taken over by another.
+    #[arg(long, env = "AVATAR_CLAIM_AFTER_MS", default_value_t = 60_000)]
+    pub avatar_claim_after_ms: u64,
+    /// Avatar jobs one worker runs at once.
+    #[arg(long, env = "AVATAR_JOBS", default_value_t = 2)]
+    pub avatar_jobs: usize,
 }
 
 impl WorkerConfig {
@@ -89,6 +104,12 @@ impl WorkerConfig {
         let mut settings = worker::WorkerSettings::new(&redis.redis_url, &redis.redis_prefix);
         settings.batch_size = self.worker_batch_size;
         settings.poll_interval = Duration::from_millis(self.worker_poll_ms);
+        let mut avatars = worker::avatars::AvatarSettings::new(&self.ai_service_url);
+        avatars.attempts = self.avatar_attempts;
+        avatars.backoff = Duration::from_millis(self.avatar_backoff_ms);
+        avatars.claim_after = Duration::from_millis(self.avatar_claim_after_ms);
+        avatars.concurrency = self.avatar_jobs;
+        settings.avatars = Some(avatars);
         settings
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! A command flows through [`http`] (router, extractors, problem+json errors) to the command
 //! handler, which loads a stream, lets the domain decide and appends the events; after the
-//! commit [`notify`] tells the worker over Redis ([`redis_link`]). Reads come from the read
+//! commit the worker is told over Redis (`worker::notify`). Reads come from the read
 //! tables, waiting for a `min_position` when asked. [`auth`] signs and verifies access tokens
 //! and hashes passwords; [`accounts`] registers users and checks credentials; [`api`] builds
 //! the service; [`run`] maps each subcommand to what it does.
@@ -16,8 +16,6 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
-pub mod notify;
-pub mod redis_link;
 pub mod run;
 pub mod shutdown;
 pub mod telemetry;

@@ -5,12 +5,12 @@ use super::live::Notice;
 use super::metrics::Metrics;
 use crate::accounts::Accounts;
 use crate::auth::KeyRing;
-use crate::redis_link::RedisLink;
 use commands::CommandHandler;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
+use worker::redis_link::RedisLink;
 
 /// The API's shared state.
 #[derive(Clone, Debug)]

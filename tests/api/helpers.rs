@@ -97,9 +97,15 @@ async fn start_api_with(
 impl TestApp {
     /// Starts a worker on the app's database and Redis; it stops with the test.
     pub fn start_worker(&self) {
+        self.start_worker_with(None);
+    }
+
+    /// Starts a worker that also runs avatar jobs against the ai-service at `url`.
+    pub fn start_worker_with(&self, ai_service_url: Option<String>) {
         let mut settings =
             worker::WorkerSettings::new(&self.redis.redis_url, &self.redis.redis_prefix);
         settings.poll_interval = std::time::Duration::from_millis(100);
+        settings.avatars = ai_service_url.map(worker::avatars::AvatarSettings::new);
         let worker = worker::Worker::new(self.db.pool.clone(), settings);
         tokio::spawn(worker.run(std::future::pending()));
     }

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod authorization;
+mod avatars;
 mod cli;
 mod creatures;
 mod errors;

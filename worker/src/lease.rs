@@ -2,12 +2,14 @@
 //! session-level advisory lock on a connection of its own, so it ends when that connection
 //! does, whether the worker stopped, crashed or lost the network.
 
-use projections::Projection;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
-/// The advisory lock class of projection leases (`"best"`); the object is the projection's index.
+/// The advisory lock class of leases (`"best"`); the object is a projection's index, or
+/// [`AVATAR_DISPATCH`].
 pub const LEASE_CLASS: i32 = 0x6265_7374;
+/// The lease object of the avatar job dispatcher.
+pub const AVATAR_DISPATCH: i32 = 100;
 
 /// A held lease.
 pub struct Lease {
@@ -15,15 +17,15 @@ pub struct Lease {
 }
 
 impl Lease {
-    /// Takes the lease if no one holds it.
+    /// Takes the lease on `object` if no one holds it.
     pub async fn try_acquire(
         options: &PgConnectOptions,
-        projection: Projection,
+        object: i32,
     ) -> Result<Option<Lease>, sqlx::Error> {
         let mut connection = options.connect().await?;
         let acquired: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
             .bind(LEASE_CLASS)
-            .bind(projection.index())
+            .bind(object)
             .fetch_one(&mut connection)
             .await?;
         if acquired {

@@ -5,9 +5,14 @@
 //! gone the worker polls at a bounded interval and loses nothing. Several workers may run:
 //! each projection is run by whichever holds its [`lease`] (a PostgreSQL advisory lock on a
 //! connection of its own, released when that worker dies), and [`projector`] runs it.
+//! [`avatars`] turns avatar requests into jobs on a Redis stream and runs them against the
+//! ai-service.
 
+pub mod avatars;
 pub mod lease;
+pub mod notify;
 pub mod projector;
+pub mod redis_link;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod wake;
@@ -32,6 +37,8 @@ pub struct WorkerSettings {
     pub poll_interval: Duration,
     /// How often to look anyway while Redis is connected (a lost message costs at most this).
     pub idle_interval: Duration,
+    /// Avatar jobs (none: this worker runs projections only).
+    pub avatars: Option<avatars::AvatarSettings>,
 }
 
 impl WorkerSettings {
@@ -43,6 +50,7 @@ impl WorkerSettings {
             batch_size: 500,
             poll_interval: Duration::from_millis(500),
             idle_interval: Duration::from_secs(5),
+            avatars: None,
         }
     }
 }
@@ -55,7 +63,7 @@ pub enum WorkerError {
     InvalidRedisUrl(String),
 }
 
-/// The worker: one task per projection and one listening to Redis.
+/// The worker: one task per projection, one listening to Redis, and the avatar jobs.
 pub struct Worker {
     pool: PgPool,
     settings: WorkerSettings,
@@ -73,7 +81,7 @@ impl Worker {
         let client = redis::Client::open(self.settings.redis_url.as_str())
             .map_err(|error| WorkerError::InvalidRedisUrl(error.to_string()))?;
         let mut tasks = JoinSet::new();
-        let wake = wake::listen(&mut tasks, client, &self.settings.redis_prefix);
+        let wake = wake::listen(&mut tasks, client.clone(), &self.settings.redis_prefix);
         let (stop, stopped) = watch::channel(false);
         let mut projectors = JoinSet::new();
         for projection in Projection::ALL {
@@ -85,6 +93,9 @@ impl Worker {
                 stopped.clone(),
             ));
         }
+        if let Some(avatars) = &self.settings.avatars {
+            self.spawn_avatar_jobs(&mut projectors, avatars, &client, &wake, &stopped);
+        }
         tracing::info!("worker running");
         shutdown.await;
         let _ = stop.send(true);
@@ -92,5 +103,51 @@ impl Worker {
         tasks.abort_all();
         tracing::info!("worker stopped");
         Ok(())
+    }
+
+    fn spawn_avatar_jobs(
+        &self,
+        tasks: &mut JoinSet<()>,
+        settings: &avatars::AvatarSettings,
+        client: &redis::Client,
+        wake: &wake::Wake,
+        stopped: &watch::Receiver<bool>,
+    ) {
+        let prefix = &self.settings.redis_prefix;
+        tasks.spawn(avatars::dispatch::dispatch(
+            self.pool.clone(),
+            client.clone(),
+            prefix.clone(),
+            wake.clone(),
+            self.settings.poll_interval,
+            stopped.clone(),
+        ));
+        // Outcomes wake every worker's projections, as the API's commands do.
+        let link = match redis_link::RedisLink::new(&self.settings.redis_url, prefix) {
+            Ok(link) => std::sync::Arc::new(link),
+            Err(error) => {
+                tracing::error!(%error, "avatar jobs cannot start");
+                return;
+            }
+        };
+        let commands = commands::CommandHandler::new(commands::EventStore::new(self.pool.clone()))
+            .with_commit_hook(notify::head_publisher(link));
+        let generator = match avatars::generate::Generator::new(commands, settings.clone()) {
+            Ok(generator) => generator,
+            Err(error) => {
+                tracing::error!(%error, "avatar jobs cannot start");
+                return;
+            }
+        };
+        let worker_id = uuid::Uuid::new_v4().simple().to_string();
+        for n in 0..settings.concurrency.max(1) {
+            tasks.spawn(avatars::jobs::consume(
+                generator.clone(),
+                client.clone(),
+                prefix.clone(),
+                format!("{worker_id}-{n}"),
+                stopped.clone(),
+            ));
+        }
     }
 }

@@ -26,7 +26,7 @@ pub async fn run(
     let options = (*pool.connect_options()).clone();
     let name = projection.name();
     while !*stop.borrow() {
-        let mut lease = match Lease::try_acquire(&options, projection).await {
+        let mut lease = match Lease::try_acquire(&options, projection.index()).await {
             Ok(Some(lease)) => lease,
             Ok(None) => {
                 pause(&mut stop, settings.poll_interval).await;

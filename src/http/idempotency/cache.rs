@@ -2,10 +2,10 @@
 //! Redis being down only makes it slower: answers come from PostgreSQL, and without markers a
 //! concurrent repeat waits on the database instead of getting 409.
 
-use crate::redis_link::RedisLink;
 use commands::idempotency::StoredResponse;
 use std::time::Duration;
 use uuid::Uuid;
+use worker::redis_link::RedisLink;
 
 /// How long an in-flight marker lives if its request never finishes (a crashed API).
 const IN_FLIGHT_TTL: Duration = Duration::from_secs(30);

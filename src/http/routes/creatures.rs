@@ -36,7 +36,10 @@ pub fn router() -> Router<AppState> {
             "/creatures/{id}/tags/{tag}",
             put(attach_tag).delete(detach_tag),
         )
-        .route("/creatures/{id}/avatar", post(request_avatar))
+        .route(
+            "/creatures/{id}/avatar",
+            get(super::avatars::avatar).post(request_avatar),
+        )
         .route("/creatures/{id}/history", get(history))
 }
 

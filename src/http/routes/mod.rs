@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod avatars;
 pub mod creature_reads;
 pub mod creatures;
 pub mod health;

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod avatars;
 mod crash;
 mod redis_loss;
 mod scale_out;

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 /// Starts the publisher; the returned hook records a committed position for it.
 pub fn head_publisher(link: Arc<RedisLink>) -> CommitHook {
     let (head, mut published) = watch::channel(0_i64);
-    let channel = worker::wake::channel(link.prefix());
+    let channel = crate::wake::channel(link.prefix());
     tokio::spawn(async move {
         while published.changed().await.is_ok() {
             let position = *published.borrow_and_update();

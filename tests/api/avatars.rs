@@ -1,0 +1,77 @@
+//! Serving avatars: the image a creature's avatar URL points at, cacheable for good.
+
+use crate::helpers::{assert_problem, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+async fn ai_service() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = ai_service::router(ai_service::Backend::Procedural, Duration::from_secs(10));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_creatures_avatar_is_served_with_an_etag_and_long_lived_caching() {
+    let app = spawn_app().await;
+    app.start_worker_with(Some(ai_service().await));
+    let owner = app.user("owner").await;
+    let id = app.creature(&owner, "Smaug").await;
+    let path = format!("/creatures/{id}");
+    let missing = app
+        .send(
+            Method::GET,
+            &format!("/creatures/{}/avatar", uuid::Uuid::now_v7()),
+            None,
+            None,
+        )
+        .await;
+    assert_problem(missing, StatusCode::NOT_FOUND).await;
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let url = loop {
+        let creature: Value = app
+            .send(Method::GET, &path, None, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if creature["avatar"]["state"] == "ready" {
+            break creature["avatar"]["url"].as_str().unwrap().to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the avatar never became ready: {creature}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let image = app.send(Method::GET, &url, None, None).await;
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(image.headers()["content-type"], "image/svg+xml");
+    assert_eq!(
+        image.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = image.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(image.text().await.unwrap().starts_with("<svg"));
+    let revalidated = app
+        .request(Method::GET, &url, None)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+
+    // A new avatar request keeps the old image visible while the new one is pending.
+    let requested = app
+        .send(
+            Method::POST,
+            &format!("{path}/avatar"),
+            Some(&owner.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(requested.status(), StatusCode::ACCEPTED);
+}

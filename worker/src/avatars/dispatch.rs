@@ -1,0 +1,170 @@
+//! The dispatcher: turns each `AvatarRequested` in the log into a job, once, live. It reads
+//! in commit-safe order with a checkpoint of its own, which rebuilds never touch, so replays
+//! enqueue nothing. When the job stream is missing (a Redis that lost its data), it
+//! reconciles from the event store: every creature whose latest avatar request has no outcome
+//! gets a job again. One worker at a time dispatches (a lease).
+
+use super::queue::{self, Job};
+use crate::lease::{AVATAR_DISPATCH, Lease};
+use crate::wake::Wake;
+use commands::RecordedEvent;
+use domain::creature::CreatureEvent;
+use projections::Checkpoint;
+use projections::reader::read_after;
+use sqlx::{PgPool, Row};
+use std::time::Duration;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+/// Events read per batch.
+const BATCH: i64 = 200;
+/// The checkpoint row.
+const NAME: &str = "avatar_jobs";
+
+/// Dispatches until `stop` turns true.
+pub async fn dispatch(
+    pool: PgPool,
+    client: redis::Client,
+    prefix: String,
+    wake: Wake,
+    poll: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let options = (*pool.connect_options()).clone();
+    let stream = queue::stream(&prefix);
+    while !*stop.borrow() {
+        let mut lease = match Lease::try_acquire(&options, AVATAR_DISPATCH).await {
+            Ok(Some(lease)) => lease,
+            _ => {
+                pause(&mut stop, poll).await;
+                continue;
+            }
+        };
+        let mut head = wake.head();
+        while !*stop.borrow() && lease.is_held().await {
+            let wait = match step(&pool, &client, &stream).await {
+                Ok(true) => Duration::ZERO,
+                Ok(false) => poll,
+                Err(error) => {
+                    tracing::warn!(%error, "dispatching avatar jobs failed; retrying");
+                    Duration::from_secs(1)
+                }
+            };
+            tokio::select! {
+                woken = head.changed() => {
+                    if woken.is_err() {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+/// Reconciles if the stream is gone, then dispatches one batch; whether more may be waiting.
+async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<bool, String> {
+    let mut redis = queue::connect(client)
+        .await
+        .map_err(|error| error.to_string())?;
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(stream)
+        .query_async(&mut redis)
+        .await
+        .map_err(|error| error.to_string())?;
+    if !exists {
+        let jobs = unfinished(pool).await.map_err(|error| error.to_string())?;
+        queue::ensure_group(&mut redis, stream)
+            .await
+            .map_err(|error| error.to_string())?;
+        queue::push(&mut redis, stream, &jobs)
+            .await
+            .map_err(|error| error.to_string())?;
+        tracing::info!(
+            jobs = jobs.len(),
+            "avatar job stream missing: reconciled from the event store"
+        );
+    }
+    let mut tx = pool.begin().await.map_err(|error| error.to_string())?;
+    let row = sqlx::query("SELECT transaction_id::text AS xid, position FROM reactor_checkpoints WHERE name = $1 FOR UPDATE")
+        .bind(NAME)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|error| error.to_string())?;
+    let start = Checkpoint {
+        transaction_id: row.get::<String, _>("xid").parse().unwrap_or_default(),
+        position: row.get("position"),
+    };
+    let events = read_after(&mut tx, start, BATCH)
+        .await
+        .map_err(|error| error.to_string())?;
+    let Some(last) = events.last().map(|ordered| ordered.checkpoint) else {
+        return Ok(false);
+    };
+    let jobs: Vec<Job> = events
+        .iter()
+        .filter_map(|ordered| requested(&ordered.event))
+        .collect();
+    // Enqueued before the checkpoint commits: a crash in between enqueues twice, which the
+    // jobs shrug off (the outcome is recorded once).
+    queue::ensure_group(&mut redis, stream)
+        .await
+        .map_err(|error| error.to_string())?;
+    queue::push(&mut redis, stream, &jobs)
+        .await
+        .map_err(|error| error.to_string())?;
+    sqlx::query("UPDATE reactor_checkpoints SET transaction_id = $2::text::xid8, position = $3, updated_at = now() WHERE name = $1")
+        .bind(NAME)
+        .bind(last.transaction_id_text())
+        .bind(last.position)
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| error.to_string())?;
+    tx.commit().await.map_err(|error| error.to_string())?;
+    Ok(events.len() as i64 == BATCH)
+}
+
+fn requested(event: &RecordedEvent) -> Option<Job> {
+    if event.stream_type != "creature" || event.event_type != "AvatarRequested" {
+        return None;
+    }
+    match event.decode::<CreatureEvent>() {
+        Ok(CreatureEvent::AvatarRequested { request_id }) => Some(Job {
+            creature: event.stream_id,
+            request: request_id,
+        }),
+        _ => None,
+    }
+}
+
+/// Every creature whose latest avatar request has no outcome (and that is not archived).
+pub async fn unfinished(pool: &PgPool) -> Result<Vec<Job>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT stream_id, payload->>'request_id' AS request FROM ( \
+             SELECT DISTINCT ON (stream_id) stream_id, event_type, payload FROM events \
+             WHERE stream_type = 'creature' AND event_type IN \
+                 ('AvatarRequested', 'AvatarGenerated', 'AvatarGenerationFailed', 'CreatureArchived') \
+             ORDER BY stream_id, version DESC) latest \
+         WHERE event_type = 'AvatarRequested'",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let request: Option<String> = row.get("request");
+            Some(Job {
+                creature: row.get("stream_id"),
+                request: Uuid::parse_str(&request?).ok()?,
+            })
+        })
+        .collect())
+}
+
+async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => {}
+        _ = stop.changed() => {}
+    }
+}
