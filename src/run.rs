@@ -16,7 +16,7 @@ const POOL_SIZE: u32 = 16;
 /// Runs a subcommand to its end.
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::All(args) => all(args).await,
+        Command::All(args) => all(*args).await,
         Command::Api(args) => api(args).await,
         Command::Worker(args) => run_worker(args).await,
         Command::Migrate(database) => {
