@@ -25,6 +25,26 @@ pub enum Command {
     Migrate(DatabaseConfig),
     /// Create an admin, or promote an existing user to admin.
     CreateAdmin(CreateAdminArgs),
+    /// Ask for new avatars (all, or only missing or failed ones) and wait for them; a running
+    /// worker generates them.
+    RefreshAvatars(RefreshArgs),
+}
+
+/// What to refresh.
+#[derive(Args, Debug)]
+pub struct RefreshArgs {
+    /// Where PostgreSQL is.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Where Redis is.
+    #[command(flatten)]
+    pub redis: RedisConfig,
+    /// Avatars in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Only creatures whose avatar is missing or failed.
+    #[arg(long)]
+    pub missing: bool,
 }
 
 /// Settings of the API.

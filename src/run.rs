@@ -3,7 +3,7 @@
 use crate::accounts::{Accounts, Registration};
 use crate::api::Api;
 use crate::auth::PasswordHasher;
-use crate::cli::{AllArgs, ApiArgs, Command, CreateAdminArgs, WorkerArgs};
+use crate::cli::{AllArgs, ApiArgs, Command, CreateAdminArgs, RefreshArgs, WorkerArgs};
 use crate::config::Secret;
 use crate::{db, shutdown};
 use commands::{CommandHandler, EventStore};
@@ -25,6 +25,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin(args) => create_admin(args).await,
+        Command::RefreshAvatars(args) => refresh_avatars(args).await,
     }
 }
 
@@ -103,5 +104,30 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
     );
     let id = accounts.ensure_admin(registration).await?;
     println!("{} is an admin (user {id})", args.email);
+    Ok(())
+}
+
+async fn refresh_avatars(args: RefreshArgs) -> anyhow::Result<()> {
+    let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
+    let redis = worker::redis_link::RedisLink::new(&args.redis.redis_url, &args.redis.redis_prefix)
+        .map_err(|error| anyhow::anyhow!("REDIS_URL is not a valid Redis URL ({error})"))?;
+    let redis = std::sync::Arc::new(redis);
+    let commands = CommandHandler::new(EventStore::new(pool.clone()))
+        .with_commit_hook(worker::notify::head_publisher(redis.clone()));
+    let report = crate::refresh::refresh(
+        &pool,
+        &commands,
+        &redis,
+        usize::from(args.concurrency),
+        args.missing,
+    )
+    .await?;
+    println!(
+        "{} creatures: {} regenerated, {} skipped, {} failed (at most {} in flight)",
+        report.total, report.processed, report.skipped, report.failed, report.max_in_flight
+    );
+    if report.failed > 0 {
+        anyhow::bail!("{} avatars failed; run again to retry them", report.failed);
+    }
     Ok(())
 }

@@ -235,3 +235,26 @@ pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
     }
     problem
 }
+
+/// Waits until every projection has applied every committed event.
+pub async fn wait_for_read_model(app: &TestApp) {
+    let pool = &app.db.pool;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let head: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    for projection in projections::Projection::ALL {
+        while !projections::status::has_passed(pool, projection, head)
+            .await
+            .unwrap()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} lags",
+                projection.name()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}

@@ -11,5 +11,6 @@ mod history;
 mod idempotency;
 mod openapi;
 mod reads;
+mod refresh;
 mod tokens;
 mod users;
