@@ -182,6 +182,18 @@ const COLOURS: [(&str, f64); 12] = [
     ("brown", 25.0),
 ];
 
+/// Hues that a species' words suggest (a fire drake is red, a frost wyrm pale blue).
+const ELEMENTS: [(&str, f64); 8] = [
+    ("fire", 8.0),
+    ("flame", 15.0),
+    ("lava", 20.0),
+    ("ice", 195.0),
+    ("frost", 200.0),
+    ("shadow", 265.0),
+    ("forest", 120.0),
+    ("storm", 230.0),
+];
+
 fn plan_for(species: &str, rng: &mut Rng) -> BodyPlan {
     let species = species.to_lowercase();
     KEYWORDS
@@ -236,6 +248,8 @@ impl Features {
     pub fn decide(seed: &str, name: &str, species: &str, traits: &Map<String, Value>) -> Self {
         let mut rng = Rng::new(hash(&[seed, name, &species.to_lowercase()]));
         let plan = plan_for(species, &mut rng);
+        let random_hue = rng.range(0.0, 360.0);
+        let lowered = species.to_lowercase();
         let hue = text(traits, &["colour", "color"])
             .and_then(|colour| {
                 COLOURS
@@ -243,7 +257,13 @@ impl Features {
                     .find(|(name, _)| colour.contains(name))
                     .map(|(_, hue)| *hue)
             })
-            .unwrap_or_else(|| rng.range(0.0, 360.0));
+            .or_else(|| {
+                ELEMENTS
+                    .iter()
+                    .find(|(word, _)| lowered.contains(word))
+                    .map(|(_, hue)| *hue)
+            })
+            .unwrap_or(random_hue);
         let body = Hsl(hue, rng.range(45.0, 70.0), rng.range(48.0, 58.0));
         let accent = Hsl(hue + rng.range(140.0, 220.0), 75.0, 55.0);
         let background = Hsl(hue + rng.range(-40.0, 40.0) + 180.0, 45.0, 88.0);
