@@ -71,21 +71,21 @@ impl Projection {
         }
     }
 
-    /// The read tables it owns.
+    /// The schema holding its live tables (a rebuild fills a shadow schema, then swaps).
+    pub const fn schema(&self) -> &'static str {
+        match self {
+            Projection::Creatures => "proj_creatures",
+            Projection::Tags => "proj_tags",
+            Projection::Users => "proj_users",
+        }
+    }
+
+    /// The read tables it owns, unqualified (its SQL runs with the schema on the search path).
     pub const fn tables(&self) -> &'static [&'static str] {
         match self {
-            Projection::Creatures => &[
-                "proj_creatures.creatures",
-                "proj_creatures.creature_tags",
-                "proj_creatures.tags",
-                "proj_creatures.owners",
-            ],
-            Projection::Tags => &[
-                "proj_tags.tags",
-                "proj_tags.memberships",
-                "proj_tags.creatures",
-            ],
-            Projection::Users => &["proj_users.users"],
+            Projection::Creatures => &["creatures", "creature_tags", "tags", "owners"],
+            Projection::Tags => &["tags", "memberships", "creatures"],
+            Projection::Users => &["users"],
         }
     }
 
@@ -99,7 +99,8 @@ impl Projection {
         }
     }
 
-    /// Applies one event to its tables. Applying an event twice changes nothing.
+    /// Applies one event to its tables in the schema on the connection's search path (see
+    /// [`use_schema`]). Applying an event twice changes nothing.
     pub async fn apply(
         &self,
         conn: &mut PgConnection,
@@ -117,4 +118,14 @@ impl Projection {
             Projection::Users => users::apply(conn, recorded, &event).await,
         }
     }
+}
+
+/// Puts `schema` first on the search path for the rest of the transaction, so a projection's
+/// SQL writes there: its live schema, or a rebuild's shadow.
+pub async fn use_schema(conn: &mut PgConnection, schema: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT set_config('search_path', $1 || ', public', true)")
+        .bind(schema)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

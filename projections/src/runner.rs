@@ -9,7 +9,7 @@
 use crate::PROJECTION_CHANNEL;
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
-use crate::projection::Projection;
+use crate::projection::{Projection, use_schema};
 use crate::reader::{self, OrderedEvent};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool, Row};
@@ -39,6 +39,7 @@ pub async fn run_batch(
     limit: i64,
 ) -> Result<BatchOutcome, ApplyError> {
     let mut tx = pool.begin().await?;
+    use_schema(&mut tx, projection.schema()).await?;
     let (start, failed) = lock_checkpoint(&mut tx, projection).await?;
     if failed {
         return Ok(BatchOutcome {
@@ -190,6 +191,7 @@ async fn stop_at_poison(
     error: &ApplyError,
 ) -> Result<BatchOutcome, ApplyError> {
     let mut tx = pool.begin().await?;
+    use_schema(&mut tx, projection.schema()).await?;
     let (current, failed) = lock_checkpoint(&mut tx, projection).await?;
     if current != start || failed {
         // Someone else moved it meanwhile; nothing of ours to record.

@@ -21,42 +21,44 @@ pub async fn apply(
     let version = i32::try_from(recorded.version).unwrap_or(i32::MAX);
     let query = match event {
         AnyEvent::Tag(TagEvent::TagCreated { name }) => sqlx::query(
-            "INSERT INTO proj_tags.tags (id, name, created_at, version) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO tags (id, name, created_at, version) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(id)
         .bind(name.as_str())
         .bind(recorded.recorded_at)
         .bind(version),
-        AnyEvent::Tag(TagEvent::TagRenamed { to, .. }) => sqlx::query(
-            "UPDATE proj_tags.tags SET name = $2, version = $3 WHERE id = $1 AND version < $3",
-        )
-        .bind(id)
-        .bind(to.as_str())
-        .bind(version),
+        AnyEvent::Tag(TagEvent::TagRenamed { to, .. }) => {
+            sqlx::query("UPDATE tags SET name = $2, version = $3 WHERE id = $1 AND version < $3")
+                .bind(id)
+                .bind(to.as_str())
+                .bind(version)
+        }
         AnyEvent::Tag(TagEvent::TagDeleted { .. }) => {
-            sqlx::query("DELETE FROM proj_tags.memberships WHERE tag_id = $1")
+            sqlx::query("DELETE FROM memberships WHERE tag_id = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query("UPDATE proj_tags.tags SET deleted = true, version = $2 WHERE id = $1 AND version < $2")
-                .bind(id)
-                .bind(version)
+            sqlx::query(
+                "UPDATE tags SET deleted = true, version = $2 WHERE id = $1 AND version < $2",
+            )
+            .bind(id)
+            .bind(version)
         }
         AnyEvent::Creature(event) => {
             let change = match event {
                 CreatureEvent::CreatureTagged { tag_id, .. } => sqlx::query(
-                    "INSERT INTO proj_tags.memberships (tag_id, creature_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    "INSERT INTO memberships (tag_id, creature_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 )
                 .bind(tag_id.as_uuid())
                 .bind(id),
                 CreatureEvent::CreatureUntagged { tag_id } => {
-                    sqlx::query("DELETE FROM proj_tags.memberships WHERE tag_id = $1 AND creature_id = $2")
+                    sqlx::query("DELETE FROM memberships WHERE tag_id = $1 AND creature_id = $2")
                         .bind(tag_id.as_uuid())
                         .bind(id)
                 }
                 CreatureEvent::CreatureArchived {} => {
-                    sqlx::query("DELETE FROM proj_tags.memberships WHERE creature_id = $1").bind(id)
+                    sqlx::query("DELETE FROM memberships WHERE creature_id = $1").bind(id)
                 }
                 _ => return Ok(()),
             };
@@ -78,8 +80,8 @@ async fn advance_creature(
     version: i32,
 ) -> Result<bool, sqlx::Error> {
     let advanced = sqlx::query(
-        "INSERT INTO proj_tags.creatures (id, version) VALUES ($1, $2) \
-         ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version WHERE proj_tags.creatures.version < EXCLUDED.version",
+        "INSERT INTO creatures (id, version) VALUES ($1, $2) \
+         ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version WHERE creatures.version < EXCLUDED.version",
     )
     .bind(id)
     .bind(version)

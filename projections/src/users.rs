@@ -26,7 +26,7 @@ pub async fn apply(
             display_name,
             role,
         } => sqlx::query(
-            "INSERT INTO proj_users.users (id, email, display_name, role, version, created_at, updated_at) \
+            "INSERT INTO users (id, email, display_name, role, version, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id)
@@ -36,14 +36,14 @@ pub async fn apply(
         .bind(version)
         .bind(recorded.recorded_at),
         UserEvent::UserRoleChanged { role } => sqlx::query(
-            "UPDATE proj_users.users SET role = $2, version = $3, updated_at = $4 WHERE id = $1 AND version < $3",
+            "UPDATE users SET role = $2, version = $3, updated_at = $4 WHERE id = $1 AND version < $3",
         )
         .bind(id)
         .bind(role.as_str())
         .bind(version)
         .bind(recorded.recorded_at),
         UserEvent::UserPasswordChanged {} => sqlx::query(
-            "UPDATE proj_users.users SET version = $2, updated_at = $3 WHERE id = $1 AND version < $2",
+            "UPDATE users SET version = $2, updated_at = $3 WHERE id = $1 AND version < $2",
         )
         .bind(id)
         .bind(version)

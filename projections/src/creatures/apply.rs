@@ -19,7 +19,7 @@ pub async fn apply(
         AnyEvent::Creature(event) => apply_creature(conn, recorded, event).await,
         AnyEvent::User(UserEvent::UserRegistered { display_name, .. }) => {
             sqlx::query(
-                "INSERT INTO proj_creatures.owners (id, display_name) VALUES ($1, $2) \
+                "INSERT INTO owners (id, display_name) VALUES ($1, $2) \
                  ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name",
             )
             .bind(recorded.stream_id)
@@ -41,22 +41,22 @@ async fn apply_tag(
     let (id, version) = (recorded.stream_id, version(recorded));
     let query = match event {
         TagEvent::TagCreated { name } => sqlx::query(
-            "INSERT INTO proj_creatures.tags (id, version, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO tags (id, version, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id)
         .bind(version)
         .bind(name.as_str()),
         TagEvent::TagRenamed { to, .. } => {
-            sqlx::query("UPDATE proj_creatures.tags SET version = $2, name = $3 WHERE id = $1 AND version < $2")
+            sqlx::query("UPDATE tags SET version = $2, name = $3 WHERE id = $1 AND version < $2")
                 .bind(id)
                 .bind(version)
                 .bind(to.as_str())
         }
-        TagEvent::TagDeleted { .. } => {
-            sqlx::query("UPDATE proj_creatures.tags SET version = $2, deleted = true WHERE id = $1 AND version < $2")
-                .bind(id)
-                .bind(version)
-        }
+        TagEvent::TagDeleted { .. } => sqlx::query(
+            "UPDATE tags SET version = $2, deleted = true WHERE id = $1 AND version < $2",
+        )
+        .bind(id)
+        .bind(version),
     };
     query.execute(conn).await?;
     Ok(())
@@ -77,7 +77,7 @@ async fn apply_creature(
     } = event
     {
         sqlx::query(
-            "INSERT INTO proj_creatures.creatures (id, name, species, description, traits, owner_id, \
+            "INSERT INTO creatures (id, name, species, description, traits, owner_id, \
                  version, last_position, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (id) DO NOTHING",
         )
@@ -96,7 +96,7 @@ async fn apply_creature(
     }
     // Move the row to this event's version; if it is there already, the event was applied.
     let advanced = sqlx::query(
-        "UPDATE proj_creatures.creatures SET version = $2, last_position = $3, updated_at = $4 \
+        "UPDATE creatures SET version = $2, last_position = $3, updated_at = $4 \
          WHERE id = $1 AND version < $2",
     )
     .bind(id)
@@ -111,42 +111,42 @@ async fn apply_creature(
     let change = match event {
         CreatureEvent::CreatureRegistered { .. } => return Ok(()),
         CreatureEvent::CreatureRenamed { name } => {
-            sqlx::query("UPDATE proj_creatures.creatures SET name = $2 WHERE id = $1").bind(id).bind(name.as_str())
+            sqlx::query("UPDATE creatures SET name = $2 WHERE id = $1").bind(id).bind(name.as_str())
         }
         CreatureEvent::CreatureSpeciesChanged { species } => {
-            sqlx::query("UPDATE proj_creatures.creatures SET species = $2 WHERE id = $1")
+            sqlx::query("UPDATE creatures SET species = $2 WHERE id = $1")
                 .bind(id)
                 .bind(species.as_str())
         }
         CreatureEvent::CreatureDescriptionChanged { description } => {
-            sqlx::query("UPDATE proj_creatures.creatures SET description = $2 WHERE id = $1")
+            sqlx::query("UPDATE creatures SET description = $2 WHERE id = $1")
                 .bind(id)
                 .bind(description.as_str())
         }
         CreatureEvent::CreatureTraitsChanged { traits } => {
-            sqlx::query("UPDATE proj_creatures.creatures SET traits = $2 WHERE id = $1")
+            sqlx::query("UPDATE creatures SET traits = $2 WHERE id = $1")
                 .bind(id)
                 .bind(traits.to_value())
         }
         CreatureEvent::CreatureTagged { tag_id, .. } => sqlx::query(
-            "INSERT INTO proj_creatures.creature_tags (creature_id, tag_id) VALUES ($1, $2) \
+            "INSERT INTO creature_tags (creature_id, tag_id) VALUES ($1, $2) \
              ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(tag_id.as_uuid()),
         CreatureEvent::CreatureUntagged { tag_id } => {
-            sqlx::query("DELETE FROM proj_creatures.creature_tags WHERE creature_id = $1 AND tag_id = $2")
+            sqlx::query("DELETE FROM creature_tags WHERE creature_id = $1 AND tag_id = $2")
                 .bind(id)
                 .bind(tag_id.as_uuid())
         }
         CreatureEvent::AvatarRequested { request_id } => sqlx::query(
-            "UPDATE proj_creatures.creatures \
+            "UPDATE creatures \
              SET avatar_state = 'pending', avatar_request_id = $2, avatar_failure = NULL WHERE id = $1",
         )
         .bind(id)
         .bind(request_id),
         CreatureEvent::AvatarGenerated { request_id, image } => sqlx::query(
-            "UPDATE proj_creatures.creatures SET avatar_state = 'ready', avatar_request_id = $2, \
+            "UPDATE creatures SET avatar_state = 'ready', avatar_request_id = $2, \
                  avatar_sha256 = $3, avatar_content_type = $4, avatar_failure = NULL WHERE id = $1",
         )
         .bind(id)
@@ -154,14 +154,14 @@ async fn apply_creature(
         .bind(&image.sha256)
         .bind(&image.content_type),
         CreatureEvent::AvatarGenerationFailed { request_id, reason } => sqlx::query(
-            "UPDATE proj_creatures.creatures \
+            "UPDATE creatures \
              SET avatar_state = 'failed', avatar_request_id = $2, avatar_failure = $3 WHERE id = $1",
         )
         .bind(id)
         .bind(request_id)
         .bind(reason),
         CreatureEvent::CreatureArchived {} => {
-            sqlx::query("UPDATE proj_creatures.creatures SET archived = true WHERE id = $1").bind(id)
+            sqlx::query("UPDATE creatures SET archived = true WHERE id = $1").bind(id)
         }
     };
     change.execute(conn).await?;

@@ -124,10 +124,14 @@ async fn applying_every_event_a_second_time_changes_nothing() {
     let events = fixture.handler.store().read_stream(creature).await.unwrap();
     for projection in Projection::ALL {
         let before = dump(&fixture.db.pool, projection).await;
-        let mut conn = fixture.db.pool.acquire().await.unwrap();
+        let mut tx = fixture.db.pool.begin().await.unwrap();
+        projections::projection::use_schema(&mut tx, projection.schema())
+            .await
+            .unwrap();
         for event in &events {
-            projection.apply(&mut conn, event).await.unwrap();
+            projection.apply(&mut tx, event).await.unwrap();
         }
+        tx.commit().await.unwrap();
         assert_eq!(
             dump(&fixture.db.pool, projection).await,
             before,

@@ -300,10 +300,13 @@ async fn a_redis_that_lost_the_jobs_is_reconciled_and_replays_enqueue_nothing() 
     assert!(before >= 2, "the reconciled jobs were added");
     for projection in Projection::ALL {
         for table in projection.tables() {
-            sqlx::query(sqlx::AssertSqlSafe(format!("TRUNCATE {table}")))
-                .execute(&db.pool)
-                .await
-                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "TRUNCATE {}.{table}",
+                projection.schema()
+            )))
+            .execute(&db.pool)
+            .await
+            .unwrap();
         }
     }
     sqlx::query(

@@ -216,11 +216,15 @@ pub async fn assert_equals_replay(pool: &PgPool) {
     for row in &events {
         recorded.push(commands::RecordedEvent::from_row(row).unwrap());
     }
-    let mut conn = replica.pool.acquire().await.unwrap();
     for projection in Projection::ALL {
+        let mut tx = replica.pool.begin().await.unwrap();
+        projections::projection::use_schema(&mut tx, projection.schema())
+            .await
+            .unwrap();
         for event in &recorded {
-            projection.apply(&mut conn, event).await.unwrap();
+            projection.apply(&mut tx, event).await.unwrap();
         }
+        tx.commit().await.unwrap();
         let live = dump(pool, projection).await;
         let replayed = dump(&replica.pool, projection).await;
         assert!(
