@@ -25,9 +25,22 @@ pub enum Command {
     Migrate(DatabaseConfig),
     /// Create an admin, or promote an existing user to admin.
     CreateAdmin(CreateAdminArgs),
+    /// Rebuild one or all projections from the event store while they keep serving.
+    Replay(ReplayArgs),
     /// Ask for new avatars (all, or only missing or failed ones) and wait for them; a running
     /// worker generates them.
     RefreshAvatars(RefreshArgs),
+}
+
+/// What to rebuild.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// Where PostgreSQL is.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Only this projection (`creatures`, `tags`, `users`); all without it.
+    #[arg(long)]
+    pub projection: Option<String>,
 }
 
 /// What to refresh.

@@ -3,7 +3,7 @@
 use crate::accounts::{Accounts, Registration};
 use crate::api::Api;
 use crate::auth::PasswordHasher;
-use crate::cli::{AllArgs, ApiArgs, Command, CreateAdminArgs, RefreshArgs, WorkerArgs};
+use crate::cli::{AllArgs, ApiArgs, Command, CreateAdminArgs, RefreshArgs, ReplayArgs, WorkerArgs};
 use crate::config::Secret;
 use crate::{db, shutdown};
 use commands::{CommandHandler, EventStore};
@@ -26,6 +26,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::CreateAdmin(args) => create_admin(args).await,
         Command::RefreshAvatars(args) => refresh_avatars(args).await,
+        Command::Replay(args) => replay(args).await,
     }
 }
 
@@ -128,6 +129,55 @@ async fn refresh_avatars(args: RefreshArgs) -> anyhow::Result<()> {
     );
     if report.failed > 0 {
         anyhow::bail!("{} avatars failed; run again to retry them", report.failed);
+    }
+    Ok(())
+}
+
+async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
+    use projections::Projection;
+    let projections = match args.projection.as_deref() {
+        Some(name) => vec![Projection::from_name(name).ok_or_else(|| {
+            anyhow::anyhow!("no projection named `{name}` (there are creatures, tags and users)")
+        })?],
+        None => Projection::ALL.to_vec(),
+    };
+    let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    for projection in projections {
+        let claimed = projections::rebuild::claim(&pool, projection).await?;
+        let finished = claimed
+            .run(&pool, |progress| {
+                let line = format!(
+                    "{}: {}/{} events, {:.0} events/s{}",
+                    progress.name,
+                    progress.events_done,
+                    progress.events_total,
+                    progress.events_per_second,
+                    progress
+                        .eta_seconds
+                        .map(|eta| format!(", {eta:.0} s left"))
+                        .unwrap_or_default()
+                );
+                if terminal {
+                    eprint!("\r{line:<78}");
+                } else {
+                    tracing::info!("{line}");
+                }
+            })
+            .await?;
+        if terminal {
+            eprintln!();
+        }
+        let status = projections::rebuild::status(&pool).await?;
+        if let Some(done) = status
+            .iter()
+            .find(|progress| progress.name == projection.name())
+        {
+            println!(
+                "{}: {:?}, {} events at {:.0} events/s",
+                done.name, finished, done.events_done, done.events_per_second
+            );
+        }
     }
     Ok(())
 }

@@ -31,6 +31,7 @@ pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
         .merge(routes::creatures::router())
         .merge(routes::tags::router())
         .merge(routes::admin::router())
+        .merge(routes::admin_projections::router())
         .merge(routes::observability::router())
         .merge(routes::updates::router())
         .fallback(routes::not_found)

@@ -11,6 +11,7 @@ mod history;
 mod idempotency;
 mod openapi;
 mod reads;
+mod rebuild;
 mod refresh;
 mod tokens;
 mod users;

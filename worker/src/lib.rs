@@ -9,7 +9,7 @@
 //! ai-service.
 
 pub mod avatars;
-pub mod lease;
+pub use projections::lease;
 pub mod notify;
 pub mod projector;
 pub mod redis_link;

@@ -2,8 +2,8 @@
 //! and again. A failed projection waits for an operator; the other projections go on.
 
 use crate::WorkerSettings;
-use crate::lease::Lease;
 use crate::wake::Wake;
+use projections::lease::Lease;
 use projections::runner::catch_up;
 use projections::{Projection, status};
 use sqlx::PgPool;

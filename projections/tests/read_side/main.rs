@@ -5,3 +5,4 @@ mod fixture;
 mod failures;
 mod ordering;
 mod queries;
+mod rebuild;

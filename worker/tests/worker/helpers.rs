@@ -2,7 +2,6 @@
 //! every projection's state is compared with.
 
 use commands::handler::Command;
-use commands::testing::TestDatabase;
 use commands::{CommandHandler, EventMetadata};
 use domain::creature::{Creature, CreatureChanges, CreatureCommand, TagRef};
 use domain::tag::{Tag, TagCommand};
@@ -10,7 +9,7 @@ use domain::user::{User, UserCommand};
 use domain::values::{CreatureName, Description, DisplayName, Email, Species, TagName, Traits};
 use domain::{Actor, Aggregate, Role, TagId, UserId};
 use projections::Projection;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -199,49 +198,9 @@ pub async fn wait_for_head(pool: &PgPool, within: Duration) {
     }
 }
 
-/// Every row of a projection's tables, in a stable order.
-pub async fn dump(pool: &sqlx::PgPool, projection: Projection) -> Vec<Value> {
-    projections::testing::dump(pool, projection).await.unwrap()
-}
-
-/// Asserts that each projection's tables equal a single-threaded replay of the log, event by
-/// event in position order, into a second database.
+/// Asserts that each projection's tables equal a single-threaded replay of the log.
 pub async fn assert_equals_replay(pool: &PgPool) {
-    let replica = TestDatabase::create().await;
-    let events = sqlx::query("SELECT * FROM events ORDER BY position")
-        .fetch_all(pool)
-        .await
-        .unwrap();
-    let mut recorded = Vec::with_capacity(events.len());
-    for row in &events {
-        recorded.push(commands::RecordedEvent::from_row(row).unwrap());
-    }
-    for projection in Projection::ALL {
-        let mut tx = replica.pool.begin().await.unwrap();
-        projections::projection::use_schema(&mut tx, projection.schema())
-            .await
-            .unwrap();
-        for event in &recorded {
-            projection.apply(&mut tx, event).await.unwrap();
-        }
-        tx.commit().await.unwrap();
-        let live = dump(pool, projection).await;
-        let replayed = dump(&replica.pool, projection).await;
-        assert!(
-            !replayed.is_empty(),
-            "{} replayed into something",
-            projection.name()
-        );
-        assert_eq!(
-            live.len(),
-            replayed.len(),
-            "{}: row counts",
-            projection.name()
-        );
-        for (live, replayed) in live.iter().zip(&replayed) {
-            assert_eq!(live, replayed, "{}: rows differ", projection.name());
-        }
-    }
+    projections::testing::assert_equals_replay(pool).await;
 }
 
 /// Asserts every projection applied each event of the log exactly once.

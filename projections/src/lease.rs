@@ -1,4 +1,4 @@
-//! Leases: each projection is run by one worker at a time. The lease is a PostgreSQL
+//! Leases: each projection is run by one worker at a time (and rebuilt by one rebuild). The lease is a PostgreSQL
 //! session-level advisory lock on a connection of its own, so it ends when that connection
 //! does, whether the worker stopped, crashed or lost the network.
 
@@ -10,6 +10,8 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 pub const LEASE_CLASS: i32 = 0x6265_7374;
 /// The lease object of the avatar job dispatcher.
 pub const AVATAR_DISPATCH: i32 = 100;
+/// Lease objects of rebuilds start here (plus the projection's index).
+pub const REBUILD_BASE: i32 = 200;
 
 /// A held lease.
 pub struct Lease {

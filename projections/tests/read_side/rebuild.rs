@@ -1,0 +1,97 @@
+//! Rebuilds: a cancelled one leaves the live tables untouched; a second one is refused.
+
+use crate::fixture::{Fixture, dump};
+use projections::Projection;
+use projections::rebuild::{self, Finished, RebuildError};
+use std::time::{Duration, Instant};
+
+/// Appends `count` creature registrations in one statement (a large log, quickly).
+async fn bulk_register(fixture: &Fixture, count: i64) {
+    sqlx::query(
+        "INSERT INTO events (event_id, stream_id, stream_type, version, event_type, schema_version, payload, \
+             actor_kind, correlation_id) \
+         SELECT gen_random_uuid(), gen_random_uuid(), 'creature', 1, 'CreatureRegistered', 2, \
+             jsonb_build_object('name', 'Creature ' || i, 'species', 'dragon', 'description', '', \
+                 'traits', '{}'::jsonb, 'owner', gen_random_uuid()), 'system', gen_random_uuid() \
+         FROM generate_series(1, $1) i",
+    )
+    .bind(count)
+    .execute(&fixture.db.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cancelled_rebuild_leaves_the_live_tables_untouched() {
+    let fixture = Fixture::new().await;
+    bulk_register(&fixture, 8_000).await;
+    fixture.catch_up(Projection::Creatures).await;
+    let before = dump(&fixture.db.pool, Projection::Creatures).await;
+    let checkpoint: i64 =
+        sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = 'creatures'")
+            .fetch_one(&fixture.db.pool)
+            .await
+            .unwrap();
+
+    let claimed = rebuild::claim(&fixture.db.pool, Projection::Creatures)
+        .await
+        .unwrap();
+    assert!(matches!(
+        rebuild::claim(&fixture.db.pool, Projection::Creatures).await,
+        Err(RebuildError::AlreadyRunning("creatures"))
+    ));
+    let pool = fixture.db.pool.clone();
+    let running = tokio::spawn(async move { claimed.run(&pool, |_| {}).await.unwrap() });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = rebuild::status(&fixture.db.pool).await.unwrap();
+        let done = status
+            .iter()
+            .find(|p| p.name == "creatures")
+            .map_or(0, |p| p.events_done);
+        if done > 0 {
+            assert!(
+                done < 8_000,
+                "the rebuild finished before it could be cancelled"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the rebuild never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        rebuild::cancel(&fixture.db.pool, Projection::Creatures)
+            .await
+            .unwrap()
+    );
+    assert_eq!(running.await.unwrap(), Finished::Cancelled);
+
+    assert_eq!(
+        dump(&fixture.db.pool, Projection::Creatures).await,
+        before,
+        "live tables untouched"
+    );
+    let after: i64 =
+        sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = 'creatures'")
+            .fetch_one(&fixture.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(after, checkpoint);
+    let shadows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'proj_%_rebuild'")
+            .fetch_one(&fixture.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(shadows, 0, "the shadow is dropped");
+    let status = rebuild::status(&fixture.db.pool).await.unwrap();
+    assert_eq!(status[0].state, "cancelled");
+    // And it can be started again.
+    let again = rebuild::claim(&fixture.db.pool, Projection::Creatures)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.run(&fixture.db.pool, |_| {}).await.unwrap(),
+        Finished::Swapped
+    );
+    assert_eq!(dump(&fixture.db.pool, Projection::Creatures).await, before);
+}
