@@ -25,11 +25,27 @@ pub enum Command {
     Migrate(DatabaseConfig),
     /// Create an admin, or promote an existing user to admin.
     CreateAdmin(CreateAdminArgs),
+    /// Make a new JWT signing key active (as `POST /admin/rotate-keys`).
+    RotateKeys(RotateKeysArgs),
     /// Rebuild one or all projections from the event store while they keep serving.
     Replay(ReplayArgs),
     /// Ask for new avatars (all, or only missing or failed ones) and wait for them; a running
     /// worker generates them.
     RefreshAvatars(RefreshArgs),
+}
+
+/// How to rotate.
+#[derive(Args, Debug)]
+pub struct RotateKeysArgs {
+    /// Where PostgreSQL is.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// End tokens signed with earlier keys at once (everyone logs in again).
+    #[arg(long)]
+    pub revoke_previous: bool,
+    /// How long earlier keys keep verifying otherwise, in seconds (the token lifetime).
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECONDS", default_value_t = 3600)]
+    pub access_token_ttl_seconds: u64,
 }
 
 /// What to rebuild.

@@ -3,7 +3,9 @@
 use crate::accounts::{Accounts, Registration};
 use crate::api::Api;
 use crate::auth::PasswordHasher;
-use crate::cli::{AllArgs, ApiArgs, Command, CreateAdminArgs, RefreshArgs, ReplayArgs, WorkerArgs};
+use crate::cli::{
+    AllArgs, ApiArgs, Command, CreateAdminArgs, RefreshArgs, ReplayArgs, RotateKeysArgs, WorkerArgs,
+};
 use crate::config::Secret;
 use crate::{db, shutdown};
 use commands::{CommandHandler, EventStore};
@@ -27,6 +29,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::CreateAdmin(args) => create_admin(args).await,
         Command::RefreshAvatars(args) => refresh_avatars(args).await,
         Command::Replay(args) => replay(args).await,
+        Command::RotateKeys(args) => rotate_keys(args).await,
     }
 }
 
@@ -179,5 +182,29 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+async fn rotate_keys(args: RotateKeysArgs) -> anyhow::Result<()> {
+    let pool = db::connect_and_migrate(&args.database.url(), 2).await?;
+    let grace = if args.revoke_previous {
+        std::time::Duration::ZERO
+    } else {
+        std::time::Duration::from_secs(args.access_token_ttl_seconds)
+    };
+    let kid = crate::auth::keyring::rotate(&pool, grace).await?;
+    tracing::info!(
+        kid,
+        revoke_previous = args.revoke_previous,
+        "signing keys rotated from the shell"
+    );
+    println!(
+        "new signing key {kid}; earlier tokens {}",
+        if args.revoke_previous {
+            "end now".to_owned()
+        } else {
+            format!("stay valid for {} s", grace.as_secs())
+        }
+    );
     Ok(())
 }

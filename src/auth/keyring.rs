@@ -163,21 +163,7 @@ impl KeyRing {
         } else {
             self.token_ttl
         };
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(KEY_RING_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE signing_keys \
-             SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), clock_timestamp() + $1 * interval '1 second') \
-             WHERE expires_at IS NULL OR expires_at > clock_timestamp()",
-        )
-        .bind(grace.as_secs_f64())
-        .execute(&mut *tx)
-        .await?;
-        let kid = insert_key(&mut tx).await?;
-        tx.commit().await?;
+        let kid = rotate(&self.pool, grace).await?;
         self.reload().await?;
         Ok(kid)
     }
@@ -192,6 +178,27 @@ impl KeyRing {
             .find(|key| key.kid == kid && key.expires_at.is_none_or(|end| end > now))
             .map(|key| key.material)
     }
+}
+
+/// Makes a new signing key active; earlier keys stay valid for `grace` (zero: revoked at
+/// once). Instances pick the change up when they next reload the ring. The new key's id.
+pub async fn rotate(pool: &PgPool, grace: Duration) -> Result<String, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(KEY_RING_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE signing_keys \
+         SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), clock_timestamp() + $1 * interval '1 second') \
+         WHERE expires_at IS NULL OR expires_at > clock_timestamp()",
+    )
+    .bind(grace.as_secs_f64())
+    .execute(&mut *tx)
+    .await?;
+    let kid = insert_key(&mut tx).await?;
+    tx.commit().await?;
+    Ok(kid)
 }
 
 async fn insert_key(tx: &mut sqlx::PgConnection) -> Result<String, sqlx::Error> {

@@ -32,6 +32,7 @@ pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
         .merge(routes::tags::router())
         .merge(routes::admin::router())
         .merge(routes::admin_projections::router())
+        .merge(routes::admin_log::router())
         .merge(routes::observability::router())
         .merge(routes::updates::router())
         .fallback(routes::not_found)

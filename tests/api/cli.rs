@@ -79,3 +79,41 @@ async fn create_admin_creates_an_admin_or_promotes_a_user() {
         assert_eq!(me["role"], "admin");
     }
 }
+
+#[tokio::test]
+async fn rotate_keys_from_the_shell_revokes_earlier_tokens_when_asked() {
+    let app = crate::helpers::spawn_app().await;
+    let user = app.user("ada").await;
+    let url = app.db.url();
+    let output = bestiary(
+        &["rotate-keys", "--revoke-previous"],
+        &[("DATABASE_URL", url.as_str())],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("earlier tokens end now"));
+    // The API reloads its ring on its own within seconds; a forced look happens on an unknown key.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let status = app
+            .send(reqwest::Method::GET, "/auth/me", Some(&user.token), None)
+            .await
+            .status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the revoked token still works"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let fresh = app.login("ada@example.org", "password123").await;
+    let me = app
+        .send(reqwest::Method::GET, "/auth/me", Some(&fresh), None)
+        .await;
+    assert_eq!(me.status(), reqwest::StatusCode::OK);
+}

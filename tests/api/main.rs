@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod admin;
 mod authorization;
 mod avatars;
 mod cli;

@@ -57,6 +57,25 @@ impl EventStore {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Up to `limit` events after global position `after`, in position order (committed ones:
+    /// a page may later gain an event below its last position, so this is for browsing, not
+    /// for projecting — see the read side's commit-safe reader).
+    pub async fn read_all(&self, after: i64, limit: i64) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM events WHERE position > $1 ORDER BY position LIMIT $2",
+            recorded::COLUMNS
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(RecordedEvent::from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
     /// Loads an aggregate by folding its stream. A stream of another type is an error.
     pub async fn load<A: Aggregate>(&self, stream_id: Uuid) -> Result<Loaded<A>, StoreError> {
         let events = self.read_stream(stream_id).await?;

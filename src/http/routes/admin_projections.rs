@@ -1,6 +1,7 @@
 //! Projections for admins: their state and lag, and rebuilds (start, follow, cancel).
 
 use crate::http::extract::Admin;
+use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -83,9 +84,11 @@ fn spawn(pool: PgPool, rebuilds: Vec<Rebuild>) {
 async fn rebuild_one(
     State(state): State<AppState>,
     Admin(admin): Admin,
+    idempotency: Idempotency,
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let projection = projection(&name)?;
+    idempotency.begin();
     let claimed = rebuild::claim(&state.pool, projection).await?;
     tracing::info!(admin = %admin.sub, projection = projection.name(), "rebuild started");
     spawn(state.pool.clone(), vec![claimed]);
@@ -98,7 +101,9 @@ async fn rebuild_one(
 async fn rebuild_all(
     State(state): State<AppState>,
     Admin(admin): Admin,
+    idempotency: Idempotency,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    idempotency.begin();
     let mut claimed = Vec::new();
     for projection in Projection::ALL {
         // A refusal drops the claims made so far (their leases end with them).
@@ -116,9 +121,11 @@ async fn rebuild_all(
 async fn cancel(
     State(state): State<AppState>,
     _admin: Admin,
+    idempotency: Idempotency,
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let projection = projection(&name)?;
+    idempotency.begin();
     if !rebuild::cancel(&state.pool, projection)
         .await
         .map_err(internal)?

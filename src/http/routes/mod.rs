@@ -1,6 +1,7 @@
 //! One module per resource, each with its `router()`.
 
 pub mod admin;
+pub mod admin_log;
 pub mod admin_projections;
 pub mod auth;
 pub mod avatars;
