@@ -193,6 +193,18 @@ async fn rotate_keys(args: RotateKeysArgs) -> anyhow::Result<()> {
         std::time::Duration::from_secs(args.access_token_ttl_seconds)
     };
     let kid = crate::auth::keyring::rotate(&pool, grace).await?;
+    let record = domain::audit::AuditCommand::RecordKeyRotation {
+        kid: kid.clone(),
+        revoke_previous: args.revoke_previous,
+    };
+    CommandHandler::new(EventStore::new(pool.clone()))
+        .execute(commands::handler::Command::<domain::audit::AuditLog>::new(
+            domain::audit::AUDIT_STREAM,
+            record,
+            domain::Actor::System,
+            uuid::Uuid::now_v7(),
+        ))
+        .await?;
     tracing::info!(
         kid,
         revoke_previous = args.revoke_previous,

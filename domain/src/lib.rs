@@ -12,6 +12,7 @@
 
 pub mod actor;
 pub mod aggregate;
+pub mod audit;
 pub mod creature;
 pub mod event;
 pub mod ids;

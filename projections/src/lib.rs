@@ -16,6 +16,7 @@ pub mod lease;
 pub mod projection;
 pub mod reader;
 pub mod rebuild;
+pub mod recovery;
 pub mod runner;
 pub mod status;
 pub mod tags;

@@ -366,3 +366,9 @@ impl From<projections::QueryError> for ApiError {
         }
     }
 }
+
+impl From<domain::audit::AuditError> for ApiError {
+    fn from(error: domain::audit::AuditError) -> Self {
+        ApiError::Forbidden(error.to_string())
+    }
+}

@@ -13,6 +13,7 @@ mod idempotency;
 mod openapi;
 mod reads;
 mod rebuild;
+mod recovery;
 mod refresh;
 mod tokens;
 mod users;

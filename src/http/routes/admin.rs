@@ -1,12 +1,14 @@
 //! Admin operations over HTTP.
 
-use crate::http::extract::Admin;
+use crate::http::extract::{Admin, CorrelationId};
 use crate::http::idempotency::Idempotency;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::post;
+use commands::handler::Command;
+use domain::audit::{AUDIT_STREAM, AuditCommand, AuditLog};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,6 +28,7 @@ struct RotateQuery {
 async fn rotate_keys(
     State(state): State<AppState>,
     Admin(admin): Admin,
+    correlation: CorrelationId,
     idempotency: Idempotency,
     Query(query): Query<RotateQuery>,
 ) -> Result<crate::http::json::Json<Value>, ApiError> {
@@ -35,6 +38,19 @@ async fn rotate_keys(
         .rotate(query.revoke_previous)
         .await
         .map_err(|error| ApiError::Internal(error.to_string()))?;
+    let record = AuditCommand::RecordKeyRotation {
+        kid: kid.clone(),
+        revoke_previous: query.revoke_previous,
+    };
+    state
+        .commands
+        .execute(Command::<AuditLog>::new(
+            AUDIT_STREAM,
+            record,
+            admin.actor(),
+            correlation.0,
+        ))
+        .await?;
     tracing::info!(admin = %admin.sub, kid, revoke_previous = query.revoke_previous, "signing keys rotated");
     Ok(crate::http::json::Json(json!({
         "kid": kid,

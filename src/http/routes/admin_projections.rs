@@ -1,6 +1,6 @@
 //! Projections for admins: their state and lag, and rebuilds (start, follow, cancel).
 
-use crate::http::extract::Admin;
+use crate::http::extract::{Admin, CorrelationId};
 use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
@@ -9,8 +9,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use commands::handler::Command;
+use domain::audit::{AUDIT_STREAM, AuditCommand, AuditLog};
 use projections::Projection;
 use projections::rebuild::{self, Rebuild, RebuildError};
+use projections::recovery::{self, RecoveryError};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -23,6 +26,8 @@ pub fn router() -> Router<AppState> {
             "/admin/projections/{name}/rebuild",
             post(rebuild_one).delete(cancel),
         )
+        .route("/admin/projections/{name}/retry", post(retry))
+        .route("/admin/projections/{name}/skip", post(skip))
 }
 
 fn internal(error: sqlx::Error) -> ApiError {
@@ -135,5 +140,69 @@ async fn cancel(
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"projection": projection.name(), "state": "cancelling"})),
+    ))
+}
+
+impl From<RecoveryError> for ApiError {
+    fn from(error: RecoveryError) -> Self {
+        match error {
+            RecoveryError::NotFailed(name) => ApiError::Conflict {
+                slug: "projection-not-failed",
+                detail: format!("{name} is not failed"),
+                current_version: None,
+            },
+            RecoveryError::Database(error) => ApiError::Internal(error.to_string()),
+        }
+    }
+}
+
+/// Tries the event a failed projection stopped at again.
+async fn retry(
+    State(state): State<AppState>,
+    _admin: Admin,
+    idempotency: Idempotency,
+    Path(name): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let projection = projection(&name)?;
+    idempotency.begin();
+    recovery::retry(&state.pool, projection).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"projection": projection.name(), "state": "running"})),
+    ))
+}
+
+/// Moves a failed projection past the event it stopped at, recorded in the audit log.
+async fn skip(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    correlation: CorrelationId,
+    idempotency: Idempotency,
+    Path(name): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let projection = projection(&name)?;
+    idempotency.begin();
+    let (position, reason) = recovery::failure(&state.pool, projection).await?;
+    let record = AuditCommand::RecordSkippedEvent {
+        projection: projection.name().to_owned(),
+        position,
+        reason,
+    };
+    state
+        .commands
+        .execute(Command::<AuditLog>::new(
+            AUDIT_STREAM,
+            record,
+            admin.actor(),
+            correlation.0,
+        ))
+        .await?;
+    recovery::skip(&state.pool, projection, position).await?;
+    tracing::warn!(admin = %admin.sub, projection = projection.name(), position, "poison event skipped");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(
+            json!({"projection": projection.name(), "skipped_position": position, "state": "running"}),
+        ),
     ))
 }
