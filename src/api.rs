@@ -30,14 +30,14 @@ impl Api {
     pub async fn build(
         pool: PgPool,
         config: &ApiConfig,
-        redis: &RedisConfig,
+        redis_config: &RedisConfig,
         secret: Secret,
     ) -> anyhow::Result<Self> {
         if secret.expose().chars().count() < MIN_SECRET_CHARS {
             anyhow::bail!("SECRET_KEY must be at least {MIN_SECRET_CHARS} characters");
         }
         let redis = Arc::new(
-            RedisLink::new(&redis.redis_url, &redis.redis_prefix)
+            RedisLink::new(&redis_config.redis_url, &redis_config.redis_prefix)
                 .map_err(|error| anyhow::anyhow!("REDIS_URL is not a valid Redis URL ({error})"))?,
         );
         let commands = CommandHandler::new(EventStore::new(pool.clone()))
@@ -45,12 +45,15 @@ impl Api {
         let accounts = Accounts::new(commands.clone(), PasswordHasher::new(config.bcrypt_cost));
         ensure_bootstrap_admin(&accounts, config).await?;
         let fingerprint_key = FingerprintKey::derive(&secret);
-        let keys = KeyRing::load(pool.clone(), secret, config.access_token_ttl()).await?;
+        let keys = Arc::new(KeyRing::load(pool.clone(), secret, config.access_token_ttl()).await?);
+        if let Ok(client) = redis::Client::open(redis_config.redis_url.as_str()) {
+            crate::auth::ring_sync::follow(keys.clone(), client, &redis_config.redis_prefix);
+        }
         spawn_idempotency_cleanup(pool.clone());
         let state = AppState {
             commands,
             accounts,
-            keys: Arc::new(keys),
+            keys,
             live: live::listen(pool.clone()),
             pool,
             redis,

@@ -40,6 +40,9 @@ pub struct RotateKeysArgs {
     /// Where PostgreSQL is.
     #[command(flatten)]
     pub database: DatabaseConfig,
+    /// Where Redis is (to tell running API instances).
+    #[command(flatten)]
+    pub redis: RedisConfig,
     /// End tokens signed with earlier keys at once (everyone logs in again).
     #[arg(long)]
     pub revoke_previous: bool,

@@ -3,6 +3,7 @@
 
 pub mod keyring;
 pub mod passwords;
+pub mod ring_sync;
 pub mod tokens;
 
 pub use keyring::KeyRing;

@@ -75,6 +75,11 @@ pub async fn spawn_app_with(config: ApiConfig, redis: RedisConfig) -> TestApp {
     }
 }
 
+/// Starts another API instance sharing `app`'s database and Redis; its base URL.
+pub async fn start_sibling(app: &TestApp) -> String {
+    start_api_with(&app.db, &test_config(), &app.redis, SECRET).await
+}
+
 /// Starts (another) API instance on `db` with the given secret; returns its base URL.
 pub async fn start_api(db: &TestDatabase, secret: &str) -> String {
     start_api_with(db, &test_config(), &test_redis(), secret).await

@@ -1,0 +1,36 @@
+//! Keeping every API instance's key ring current: a rotation is announced on Redis and each
+//! instance reloads at once; the ring's periodic reload covers a lost message or a Redis that
+//! is away.
+
+use super::KeyRing;
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The channel rotations are announced on.
+pub fn channel(prefix: &str) -> String {
+    format!("{prefix}:signing-keys")
+}
+
+/// Reloads `keys` whenever a rotation is announced, for as long as the process runs.
+pub fn follow(keys: Arc<KeyRing>, client: redis::Client, prefix: &str) {
+    let channel = channel(prefix);
+    tokio::spawn(async move {
+        loop {
+            let connect =
+                tokio::time::timeout(Duration::from_secs(2), client.get_async_pubsub()).await;
+            if let Ok(Ok(mut pubsub)) = connect
+                && pubsub.subscribe(&channel).await.is_ok()
+            {
+                let mut messages = pubsub.on_message();
+                while messages.next().await.is_some() {
+                    match keys.reload().await {
+                        Ok(()) => tracing::info!("signing keys reloaded after a rotation"),
+                        Err(error) => tracing::warn!(%error, "reloading signing keys failed"),
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
