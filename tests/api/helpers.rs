@@ -110,6 +110,8 @@ impl TestApp {
         let mut settings =
             worker::WorkerSettings::new(&self.redis.redis_url, &self.redis.redis_prefix);
         settings.poll_interval = std::time::Duration::from_millis(100);
+        // Short batches: an open projection transaction holds back every reader on the server.
+        settings.batch_size = 50;
         settings.avatars = ai_service_url.map(worker::avatars::AvatarSettings::new);
         let worker = worker::Worker::new(self.db.pool.clone(), settings);
         tokio::spawn(worker.run(std::future::pending()));
@@ -263,3 +265,7 @@ pub async fn wait_for_read_model(app: &TestApp) {
         }
     }
 }
+
+/// Held by the tests that run many sequential round trips through the worker or hold long
+/// transactions, so they do not slow each other down past their deadlines.
+pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_write_then_a_read_at_its_position_sees_the_write_every_time() {
+    let _heavy = crate::helpers::HEAVY.lock().await;
     let app = spawn_app().await;
     app.start_worker();
     let owner = app.user("owner").await;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rebuild_under_load_never_shows_a_partial_list_and_ends_equal_to_a_replay() {
+    let _heavy = crate::helpers::HEAVY.lock().await;
     let app = Arc::new(spawn_app().await);
     app.start_worker();
     let admin = app.admin().await;

@@ -57,11 +57,13 @@ async fn wait_for_generated(app: &TestApp, count: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refreshing_200_avatars_keeps_4_in_flight_and_a_second_run_skips_them_all() {
+    let _heavy = crate::helpers::HEAVY.lock().await;
     let app = spawn_app().await;
     let (current, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let url = ai_service(current, most.clone()).await;
     let mut settings = worker::WorkerSettings::new(&app.redis.redis_url, &app.redis.redis_prefix);
     settings.poll_interval = Duration::from_millis(100);
+    settings.batch_size = 50;
     let mut avatars = worker::avatars::AvatarSettings::new(url);
     avatars.concurrency = 8;
     settings.avatars = Some(avatars);
