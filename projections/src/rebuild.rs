@@ -113,6 +113,17 @@ fn retired(projection: Projection) -> String {
 }
 
 impl Rebuild {
+    /// Gives a claimed rebuild up before it ran (recorded as cancelled).
+    pub async fn abandon(self, pool: &PgPool) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE projection_rebuilds SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE name = $1",
+        )
+        .bind(self.projection.name())
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
     /// Runs the rebuild to its end; `progress` is called after each batch.
     pub async fn run(
         self,

@@ -111,8 +111,16 @@ async fn rebuild_all(
     idempotency.begin();
     let mut claimed = Vec::new();
     for projection in Projection::ALL {
-        // A refusal drops the claims made so far (their leases end with them).
-        claimed.push(rebuild::claim(&state.pool, projection).await?);
+        match rebuild::claim(&state.pool, projection).await {
+            Ok(rebuild) => claimed.push(rebuild),
+            Err(error) => {
+                // All or none: give back what was claimed so far.
+                for rebuild in claimed {
+                    rebuild.abandon(&state.pool).await.map_err(internal)?;
+                }
+                return Err(error.into());
+            }
+        }
     }
     tracing::info!(admin = %admin.sub, "rebuild of every projection started");
     spawn(state.pool.clone(), claimed);
