@@ -4,9 +4,8 @@
 
 use crate::actor::Actor;
 use crate::aggregate::Aggregate;
-use crate::event::{DecodeError, DomainEvent, decode_data, encode_data};
+use crate::event::DomainEvent;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
 /// The one stream all audit events go to.
@@ -108,22 +107,6 @@ impl DomainEvent for AuditEvent {
             AuditEvent::SigningKeysRotated { .. } => "SigningKeysRotated",
             AuditEvent::ProjectionEventSkipped { .. } => "ProjectionEventSkipped",
         }
-    }
-
-    fn schema_version(&self) -> u16 {
-        1
-    }
-
-    fn to_payload(&self) -> Value {
-        encode_data(self)
-    }
-
-    fn from_stored(
-        event_type: &str,
-        schema_version: u16,
-        payload: Value,
-    ) -> Result<Self, DecodeError> {
-        decode_data(event_type, schema_version, 1, payload)
     }
 }
 

@@ -6,23 +6,35 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-/// An event that can be stored and read back across schema versions.
-pub trait DomainEvent: Sized {
+/// An event that can be stored and read back across schema versions. Events are adjacently
+/// tagged serde enums (`{"type", "data"}`); the payload stored is the data.
+pub trait DomainEvent: Serialize + DeserializeOwned {
+    /// The newest schema version this code writes and reads for any of its types (a type
+    /// whose version differs overrides [`DomainEvent::schema_version`]).
+    const LATEST_VERSION: u16 = 1;
+
     /// The stored type name, from an exhaustive match on the enum.
     fn event_type(&self) -> &'static str;
 
     /// The schema version this code writes for the event's type.
-    fn schema_version(&self) -> u16;
+    fn schema_version(&self) -> u16 {
+        Self::LATEST_VERSION
+    }
 
     /// The event's data as the JSON payload that is stored.
-    fn to_payload(&self) -> Value;
+    fn to_payload(&self) -> Value {
+        encode_data(self)
+    }
 
-    /// Reads a stored event, upcasting payloads written by an older schema version.
+    /// Reads a stored event, upcasting payloads written by an older schema version (events
+    /// with older versions override this).
     fn from_stored(
         event_type: &str,
         schema_version: u16,
         payload: Value,
-    ) -> Result<Self, DecodeError>;
+    ) -> Result<Self, DecodeError> {
+        decode_data(event_type, schema_version, Self::LATEST_VERSION, payload)
+    }
 
     /// The uniqueness rules this event claims or releases (unique e-mails, tag names).
     fn unique_claims(&self) -> Vec<UniqueClaim> {

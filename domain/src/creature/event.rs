@@ -1,7 +1,7 @@
 //! What happened to a creature, as stored in its stream.
 
 use super::command::AvatarImage;
-use crate::event::{DecodeError, DomainEvent, decode_data, encode_data};
+use crate::event::{DecodeError, DomainEvent, decode_data};
 use crate::ids::{TagId, UserId};
 use crate::values::{CreatureName, Description, Species, TagName, Traits};
 use serde::{Deserialize, Serialize};
@@ -107,10 +107,6 @@ impl DomainEvent for CreatureEvent {
             CreatureEvent::CreatureRegistered { .. } => Self::REGISTERED_VERSION,
             _ => 1,
         }
-    }
-
-    fn to_payload(&self) -> Value {
-        encode_data(self)
     }
 
     fn from_stored(

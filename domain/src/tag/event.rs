@@ -1,9 +1,8 @@
 //! What happened to a tag, as stored in its stream.
 
-use crate::event::{DecodeError, DomainEvent, UniqueClaim, UniqueSet, decode_data, encode_data};
+use crate::event::{DomainEvent, UniqueClaim, UniqueSet};
 use crate::values::TagName;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// What happened to a tag, in the past tense.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,22 +34,6 @@ impl DomainEvent for TagEvent {
             TagEvent::TagRenamed { .. } => "TagRenamed",
             TagEvent::TagDeleted { .. } => "TagDeleted",
         }
-    }
-
-    fn schema_version(&self) -> u16 {
-        1
-    }
-
-    fn to_payload(&self) -> Value {
-        encode_data(self)
-    }
-
-    fn from_stored(
-        event_type: &str,
-        schema_version: u16,
-        payload: Value,
-    ) -> Result<Self, DecodeError> {
-        decode_data(event_type, schema_version, 1, payload)
     }
 
     fn unique_claims(&self) -> Vec<UniqueClaim> {

@@ -1,10 +1,9 @@
 //! What happened to a user, as stored in their stream.
 
 use crate::actor::Role;
-use crate::event::{DecodeError, DomainEvent, UniqueClaim, UniqueSet, decode_data, encode_data};
+use crate::event::{DomainEvent, UniqueClaim, UniqueSet};
 use crate::values::{DisplayName, Email};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// What happened to a user, in the past tense.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,22 +34,6 @@ impl DomainEvent for UserEvent {
             UserEvent::UserRoleChanged { .. } => "UserRoleChanged",
             UserEvent::UserPasswordChanged {} => "UserPasswordChanged",
         }
-    }
-
-    fn schema_version(&self) -> u16 {
-        1
-    }
-
-    fn to_payload(&self) -> Value {
-        encode_data(self)
-    }
-
-    fn from_stored(
-        event_type: &str,
-        schema_version: u16,
-        payload: Value,
-    ) -> Result<Self, DecodeError> {
-        decode_data(event_type, schema_version, 1, payload)
     }
 
     fn unique_claims(&self) -> Vec<UniqueClaim> {
