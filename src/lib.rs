@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod progress;
 pub mod refresh;
 pub mod run;
 pub mod shutdown;

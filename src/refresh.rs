@@ -9,7 +9,6 @@ use domain::Actor;
 use domain::creature::{AvatarState, Creature, CreatureCommand};
 use futures::StreamExt;
 use sqlx::PgPool;
-use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -78,7 +77,7 @@ pub async fn refresh(
     let in_flight = Arc::new(AtomicUsize::new(0));
     let most = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
-    let progress = std::io::stderr().is_terminal();
+    let progress = crate::progress::on_terminal();
     let mut report = Report {
         total,
         ..Report::default()
@@ -90,7 +89,7 @@ pub async fn refresh(
                 let item = refresh_one(commands, redis, id, &in_flight, &most).await;
                 let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
                 if progress {
-                    draw_progress(finished, total);
+                    crate::progress::draw("refresh-avatars", finished as u64, total as u64, "");
                 }
                 item
             }
@@ -104,7 +103,7 @@ pub async fn refresh(
         }
     }
     if progress {
-        eprintln!();
+        crate::progress::finish();
     }
     report.max_in_flight = most.load(Ordering::SeqCst);
     Ok(report)
@@ -184,17 +183,4 @@ async fn regenerate(commands: &CommandHandler, id: Uuid) -> Result<(), String> {
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(250));
     }
-}
-
-fn draw_progress(done: usize, total: usize) {
-    let width = 30;
-    let filled = (done * width).checked_div(total).unwrap_or(width);
-    let mut stderr = std::io::stderr().lock();
-    let _ = write!(
-        stderr,
-        "\r[{}{}] {done}/{total}",
-        "#".repeat(filled),
-        " ".repeat(width - filled)
-    );
-    let _ = stderr.flush();
 }

@@ -145,31 +145,30 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
         None => Projection::ALL.to_vec(),
     };
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
-    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let terminal = crate::progress::on_terminal();
     for projection in projections {
         let claimed = projections::rebuild::claim(&pool, projection).await?;
         let finished = claimed
             .run(&pool, |progress| {
-                let line = format!(
-                    "{}: {}/{} events, {:.0} events/s{}",
-                    progress.name,
-                    progress.events_done,
-                    progress.events_total,
+                let rate = format!(
+                    "{:.0} events/s{}",
                     progress.events_per_second,
                     progress
                         .eta_seconds
                         .map(|eta| format!(", {eta:.0} s left"))
                         .unwrap_or_default()
                 );
+                let done = u64::try_from(progress.events_done).unwrap_or(0);
+                let total = u64::try_from(progress.events_total).unwrap_or(0);
                 if terminal {
-                    eprint!("\r{line:<78}");
+                    crate::progress::draw(&progress.name, done, total, &rate);
                 } else {
-                    tracing::info!("{line}");
+                    tracing::info!(projection = %progress.name, done, total, "{rate}");
                 }
             })
             .await?;
         if terminal {
-            eprintln!();
+            crate::progress::finish();
         }
         let status = projections::rebuild::status(&pool).await?;
         if let Some(done) = status
