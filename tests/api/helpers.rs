@@ -246,7 +246,8 @@ pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
 /// Waits until every projection has applied every committed event.
 pub async fn wait_for_read_model(app: &TestApp) {
     let pool = &app.db.pool;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    // Generous: other tests' transactions on the same server can hold projections back.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
     let head: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0) FROM events")
         .fetch_one(pool)
         .await
