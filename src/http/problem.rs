@@ -372,3 +372,30 @@ impl From<domain::audit::AuditError> for ApiError {
         ApiError::Forbidden(error.to_string())
     }
 }
+
+impl From<projections::rebuild::RebuildError> for ApiError {
+    fn from(error: projections::rebuild::RebuildError) -> Self {
+        match error {
+            projections::rebuild::RebuildError::AlreadyRunning(name) => conflict(
+                "rebuild-running",
+                format!("a rebuild of {name} is already running"),
+            ),
+            projections::rebuild::RebuildError::Apply(error) => {
+                ApiError::Internal(error.to_string())
+            }
+        }
+    }
+}
+
+impl From<projections::recovery::RecoveryError> for ApiError {
+    fn from(error: projections::recovery::RecoveryError) -> Self {
+        match error {
+            projections::recovery::RecoveryError::NotFailed(name) => {
+                conflict("projection-not-failed", format!("{name} is not failed"))
+            }
+            projections::recovery::RecoveryError::Database(error) => {
+                ApiError::Internal(error.to_string())
+            }
+        }
+    }
+}

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use commands::handler::Command;
 use domain::audit::{AUDIT_STREAM, AuditCommand, AuditLog};
 use projections::Projection;
-use projections::rebuild::{self, Rebuild, RebuildError};
-use projections::recovery::{self, RecoveryError};
+use projections::rebuild::{self, Rebuild};
+use projections::recovery;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -36,19 +36,6 @@ fn internal(error: sqlx::Error) -> ApiError {
 
 fn projection(name: &str) -> Result<Projection, ApiError> {
     Projection::from_name(name).ok_or(ApiError::NotFound("projection"))
-}
-
-impl From<RebuildError> for ApiError {
-    fn from(error: RebuildError) -> Self {
-        match error {
-            RebuildError::AlreadyRunning(name) => ApiError::Conflict {
-                slug: "rebuild-running",
-                detail: format!("a rebuild of {name} is already running"),
-                current_version: None,
-            },
-            RebuildError::Apply(error) => ApiError::Internal(error.to_string()),
-        }
-    }
 }
 
 /// Each projection's state (`running`, `rebuilding`, `failed`), position, head, lag, and its
@@ -149,19 +136,6 @@ async fn cancel(
         StatusCode::ACCEPTED,
         Json(json!({"projection": projection.name(), "state": "cancelling"})),
     ))
-}
-
-impl From<RecoveryError> for ApiError {
-    fn from(error: RecoveryError) -> Self {
-        match error {
-            RecoveryError::NotFailed(name) => ApiError::Conflict {
-                slug: "projection-not-failed",
-                detail: format!("{name} is not failed"),
-                current_version: None,
-            },
-            RecoveryError::Database(error) => ApiError::Internal(error.to_string()),
-        }
-    }
 }
 
 /// Tries the event a failed projection stopped at again.
