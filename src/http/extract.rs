@@ -49,17 +49,12 @@ impl MaybeAuthenticated {
     }
 }
 
-impl FromRequestParts<AppState> for MaybeAuthenticated {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(AUTHORIZATION) else {
-            return Ok(MaybeAuthenticated(None));
-        };
-        let token = value
+/// The token of an `Authorization: Bearer <token>` header; `None` without the header,
+/// `Some(Err(()))` when the header is there but not a bearer token.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<Result<&str, ()>> {
+    let value = headers.get(AUTHORIZATION)?;
+    Some(
+        value
             .to_str()
             .ok()
             .and_then(|value| {
@@ -68,9 +63,22 @@ impl FromRequestParts<AppState> for MaybeAuthenticated {
                     .or_else(|| value.strip_prefix("bearer "))
             })
             .map(str::trim)
-            .ok_or(ApiError::Unauthorized(
-                "use `Authorization: Bearer <token>`",
-            ))?;
+            .ok_or(()),
+    )
+}
+
+impl FromRequestParts<AppState> for MaybeAuthenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = bearer_token(&parts.headers) else {
+            return Ok(MaybeAuthenticated(None));
+        };
+        let token =
+            token.map_err(|()| ApiError::Unauthorized("use `Authorization: Bearer <token>`"))?;
         Ok(MaybeAuthenticated(Some(state.keys.verify(token).await?)))
     }
 }

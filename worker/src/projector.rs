@@ -2,6 +2,7 @@
 //! and again. A failed projection waits for an operator; the other projections go on.
 
 use crate::WorkerSettings;
+use crate::pause;
 use crate::wake::Wake;
 use projections::lease::Lease;
 use projections::runner::catch_up;
@@ -94,12 +95,5 @@ async fn step(
         Ok(Step::Done)
     } else {
         Ok(Step::HeldBack)
-    }
-}
-
-async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) {
-    tokio::select! {
-        _ = tokio::time::sleep(duration) => {}
-        _ = stop.changed() => {}
     }
 }

@@ -1,6 +1,7 @@
 //! Whose key it is: a logged-in caller's user id, or for anonymous calls a fingerprint of the
 //! client (its address and user agent), so one client's answers never reach another.
 
+use super::super::extract::bearer_token;
 use super::super::state::AppState;
 use axum::extract::ConnectInfo;
 use axum::http::header;
@@ -9,17 +10,9 @@ use std::net::SocketAddr;
 
 /// The scope of the request's key.
 pub async fn scope(state: &AppState, request: &Parts) -> String {
-    let token = request
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| {
-            value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-        });
+    let token = bearer_token(&request.headers).and_then(Result::ok);
     if let Some(token) = token
-        && let Ok(claims) = state.keys.verify(token.trim()).await
+        && let Ok(claims) = state.keys.verify(token).await
     {
         return format!("user:{}", claims.sub);
     }

@@ -5,6 +5,7 @@
 //! gets a job again. One worker at a time dispatches (a lease).
 
 use super::queue::{self, Job};
+use crate::pause;
 use crate::wake::Wake;
 use commands::RecordedEvent;
 use domain::creature::CreatureEvent;
@@ -164,11 +165,4 @@ pub async fn unfinished(pool: &PgPool) -> Result<Vec<Job>, sqlx::Error> {
             })
         })
         .collect())
-}
-
-async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) {
-    tokio::select! {
-        _ = tokio::time::sleep(duration) => {}
-        _ = stop.changed() => {}
-    }
 }

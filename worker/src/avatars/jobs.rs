@@ -3,6 +3,7 @@
 
 use super::generate::{Generator, Outcome};
 use super::queue::{self, Job};
+use crate::pause;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -89,12 +90,5 @@ fn log(job: Job, outcome: &Outcome) {
         Outcome::Skipped => {
             tracing::debug!(creature = %job.creature, "avatar job no longer needed")
         }
-    }
-}
-
-async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) {
-    tokio::select! {
-        _ = tokio::time::sleep(duration) => {}
-        _ = stop.changed() => {}
     }
 }
