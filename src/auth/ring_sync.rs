@@ -17,11 +17,7 @@ pub fn follow(keys: Arc<KeyRing>, client: redis::Client, prefix: &str) {
     let channel = channel(prefix);
     tokio::spawn(async move {
         loop {
-            let connect =
-                tokio::time::timeout(Duration::from_secs(2), client.get_async_pubsub()).await;
-            if let Ok(Ok(mut pubsub)) = connect
-                && pubsub.subscribe(&channel).await.is_ok()
-            {
+            if let Ok(mut pubsub) = worker::wake::subscribe(&client, &channel).await {
                 let mut messages = pubsub.on_message();
                 while messages.next().await.is_some() {
                     match keys.reload().await {

@@ -85,7 +85,8 @@ async fn subscribe_forever(
     }
 }
 
-async fn subscribe(
+/// A subscription to `channel` (connecting within two seconds).
+pub async fn subscribe(
     client: &redis::Client,
     channel: &str,
 ) -> redis::RedisResult<redis::aio::PubSub> {
