@@ -347,3 +347,15 @@ fn events_from_a_newer_schema_or_of_unknown_type_are_refused_not_guessed() {
         Err(DecodeError::Malformed { .. })
     ));
 }
+
+#[test]
+fn events_in_the_current_schema_read_back_as_history_serves_them() {
+    for event in history() {
+        let read = CreatureEvent::from_current(event.event_type(), event.to_payload()).unwrap();
+        assert_eq!(read, event);
+    }
+    assert!(matches!(
+        CreatureEvent::from_current("CreatureRenamed", json!({"title": "Smaug"})),
+        Err(DecodeError::Malformed { .. })
+    ));
+}
