@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 /// How long a Redis call may take before it is given up.
-const TIMEOUT: Duration = Duration::from_millis(500);
+pub(crate) const TIMEOUT: Duration = Duration::from_millis(500);
 /// How often a missing connection is tried again.
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 
