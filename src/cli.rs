@@ -1,6 +1,7 @@
 //! The `bestiary` command line: one binary, one subcommand per service or task.
 
 use crate::config::{ApiConfig, DatabaseConfig, RedisConfig, Secret, WorkerConfig};
+use crate::web::WebConfig;
 use clap::{Args, Parser, Subcommand};
 
 /// Bestiary: an event-sourced registry of creatures.
@@ -21,6 +22,8 @@ pub enum Command {
     Api(ApiArgs),
     /// The worker: keeps the projections up to date.
     Worker(WorkerArgs),
+    /// The web server: the built single-page app and its runtime configuration.
+    Web(WebArgs),
     /// Apply the migrations and exit.
     Migrate(DatabaseConfig),
     /// Create an admin, or promote an existing user to admin.
@@ -119,6 +122,20 @@ pub struct AllArgs {
     /// The avatar service's settings.
     #[command(flatten)]
     pub ai: ai_service::AiServiceConfig,
+    /// The web server's settings (its address is the API's `WEB_ADDR`).
+    #[command(flatten)]
+    pub web: WebConfig,
+}
+
+/// Settings of the web server.
+#[derive(Args, Debug)]
+pub struct WebArgs {
+    /// Address the web server listens on.
+    #[arg(long, env = "WEB_ADDR", default_value = "0.0.0.0:8501")]
+    pub web_addr: std::net::SocketAddr,
+    /// What it serves.
+    #[command(flatten)]
+    pub web: WebConfig,
 }
 
 /// Who to make an admin.

@@ -4,9 +4,11 @@ use crate::accounts::{Accounts, Registration};
 use crate::api::Api;
 use crate::auth::PasswordHasher;
 use crate::cli::{
-    AllArgs, ApiArgs, Command, CreateAdminArgs, RefreshArgs, ReplayArgs, RotateKeysArgs, WorkerArgs,
+    AllArgs, ApiArgs, Command, CreateAdminArgs, RefreshArgs, ReplayArgs, RotateKeysArgs, WebArgs,
+    WorkerArgs,
 };
 use crate::config::Secret;
+use crate::web::WebServer;
 use crate::{db, shutdown};
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
@@ -21,6 +23,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::All(args) => all(*args).await,
         Command::Api(args) => api(args).await,
         Command::Worker(args) => run_worker(args).await,
+        Command::Web(args) => web(args).await,
         Command::Migrate(database) => {
             db::connect_and_migrate(&database.url(), 2).await?;
             tracing::info!(database = %db::redact(&database.url()), "migrations applied");
@@ -45,6 +48,14 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn web(args: WebArgs) -> anyhow::Result<()> {
+    WebServer::build(&args.web, args.web_addr)
+        .await?
+        .run(shutdown::signal())
+        .await?;
+    Ok(())
+}
+
 async fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
     Worker::new(pool, args.worker.settings(&args.redis))
@@ -53,13 +64,14 @@ async fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every service in one process: the API, the worker and the avatar service (the web server
-/// joins them with the SPA). Each drains on the one shutdown signal.
+/// Every service in one process: the API, the worker, the avatar service and the web server
+/// with the SPA. Each drains on the one shutdown signal.
 async fn all(args: AllArgs) -> anyhow::Result<()> {
     let AllArgs {
         api: args,
         worker,
         ai,
+        web,
     } = args;
     let secret = match args.api.secret_key.clone() {
         Some(secret) => secret,
@@ -80,18 +92,21 @@ async fn all(args: AllArgs) -> anyhow::Result<()> {
     let ai = ai_service::AiService::build(&ai)
         .await
         .map_err(anyhow::Error::msg)?;
+    let web = WebServer::build(&web, args.api.web_addr).await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let when_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     };
     let api = tokio::spawn(api.run(when_stopped(stopped.clone())));
     let ai = tokio::spawn(ai.run(when_stopped(stopped.clone())));
+    let web = tokio::spawn(web.run(when_stopped(stopped.clone())));
     let worker = tokio::spawn(worker.run(when_stopped(stopped)));
     shutdown::signal().await;
     let _ = stop.send(true);
     api.await??;
     worker.await??;
     ai.await??;
+    web.await??;
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! The API, started on port 0 against a fresh database per test, driven over real HTTP.
+//! The API, started on port 0 against a fresh database per test, driven over real HTTP; and
+//! the web server that serves the SPA (`web_server`).
 
 mod helpers;
 
@@ -17,3 +18,4 @@ mod recovery;
 mod refresh;
 mod tokens;
 mod users;
+mod web_server;
