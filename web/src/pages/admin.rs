@@ -1,0 +1,329 @@
+//! The admin page: projections (position, lag, state, rebuild with live progress, retry or
+//! skip after a failure), signing-key rotation, and users with their roles.
+
+use crate::api::types::{ProjectionList, ProjectionView, Rotated, UserList, UserView};
+use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
+use crate::app::use_api;
+use crate::components::status::{Empty, ErrorBanner, Loading};
+use crate::live::use_live;
+use crate::route::Route;
+use crate::session::{SessionAction, use_session};
+use gloo_timers::callback::Interval;
+use serde_json::json;
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+/// How often projections are read while the page is open, in milliseconds.
+const POLL_MILLIS: u32 = 500;
+
+/// The admin page; anyone else is told it is for admins.
+#[function_component(Admin)]
+pub fn admin() -> Html {
+    let session = use_session();
+    if session.me.is_none() {
+        return html! {
+            <Empty title="Admins only">
+                <p><Link<Route> to={Route::Login}>{"Log in"}</Link<Route>>{" with an admin account."}</p>
+            </Empty>
+        };
+    }
+    if !session.is_admin() {
+        return html! {
+            <div data-testid="admin-forbidden">
+                <Empty title="Admins only">
+                    <p>{"Your account cannot see this page. "}<Link<Route> to={Route::Gallery}>{"Back to the gallery"}</Link<Route>></p>
+                </Empty>
+            </div>
+        };
+    }
+    html! {
+        <section class="admin" data-testid="admin-page">
+            <h1>{"Admin"}</h1>
+            <Projections />
+            <div class="admin-columns">
+                <KeyRotation />
+                <Users />
+            </div>
+        </section>
+    }
+}
+
+/// Runs admin commands; the same failed command sent again reuses its key.
+#[hook]
+fn use_admin_command(
+    on_done: Callback<serde_json::Value>,
+) -> (Rc<dyn Fn(CommandRequest)>, Option<ApiFailure>) {
+    let api = use_api();
+    let session = use_session();
+    let failure = use_state(|| None::<ApiFailure>);
+    let keys = use_mut_ref(IdempotencyKeys::default);
+    let run: Rc<dyn Fn(CommandRequest)> = {
+        let failure = failure.clone();
+        Rc::new(move |mut command: CommandRequest| {
+            command.key = keys.borrow_mut().key_for(&command.fingerprint());
+            let (api, session, failure, keys, on_done) = (
+                api.clone(),
+                session.clone(),
+                failure.clone(),
+                keys.clone(),
+                on_done.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                match api.send_for::<serde_json::Value>(&command).await {
+                    Ok(answer) => {
+                        keys.borrow_mut().settled();
+                        failure.set(None);
+                        on_done.emit(answer);
+                    }
+                    Err(error) => {
+                        if !error.is_transient() {
+                            keys.borrow_mut().settled();
+                        }
+                        if error.status == 401 {
+                            session.dispatch(SessionAction::Expired);
+                        }
+                        failure.set(Some(error));
+                    }
+                }
+            });
+        })
+    };
+    (run, (*failure).clone())
+}
+
+#[function_component(Projections)]
+fn projections() -> Html {
+    let api = use_api();
+    let list = use_state(|| None::<Result<Vec<ProjectionView>, ApiFailure>>);
+    let tick = use_state(|| 0u32);
+    {
+        let tick = tick.clone();
+        use_effect_with((), move |_| {
+            let interval = Interval::new(POLL_MILLIS, move || tick.set(tick.wrapping_add(1)));
+            move || drop(interval)
+        });
+    }
+    {
+        let (api, list) = (api.clone(), list.clone());
+        use_effect_with(*tick, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                list.set(Some(
+                    api.get::<ProjectionList>("/admin/projections")
+                        .await
+                        .map(|found| found.projections),
+                ));
+            });
+        });
+    }
+    let (run, failure) = {
+        let tick = tick.clone();
+        use_admin_command(Callback::from(move |_| tick.set(tick.wrapping_add(1))))
+    };
+    let action = |label: &'static str, method: &'static str, path: String, class: &'static str| {
+        let run = run.clone();
+        html! {
+            <button class={classes!("button", "button-small", class)}
+                onclick={Callback::from(move |_| run(CommandRequest::new(method, path.clone(), None)))}>{ label }</button>
+        }
+    };
+    let table = match &*list {
+        None => html! { <Loading label="Loading projections…" /> },
+        Some(Err(error)) => html! { <ErrorBanner message={error.message()} /> },
+        Some(Ok(projections)) => html! {
+            <table class="table" data-testid="projections">
+                <thead><tr>
+                    <th scope="col">{"Projection"}</th><th scope="col">{"State"}</th>
+                    <th scope="col" class="numeric">{"Position"}</th><th scope="col" class="numeric">{"Lag"}</th>
+                    <th scope="col">{"Latest rebuild"}</th><th scope="col"><span class="sr-only">{"Actions"}</span></th>
+                </tr></thead>
+                <tbody>
+                    { for projections.iter().map(|projection| {
+                        let name = projection.name.clone();
+                        let rebuilding = projection.rebuild.as_ref().is_some_and(|rebuild| matches!(rebuild.state.as_str(), "running" | "cancelling"));
+                        html! {
+                            <tr key={name.clone()} data-testid="projection-row" data-name={name.clone()}>
+                                <th scope="row">{ name.clone() }</th>
+                                <td><span class={classes!("pill", format!("pill-{}", projection.state))} data-testid="projection-state">{ projection.state.clone() }</span>
+                                    if let Some(reason) = &projection.failed_reason {
+                                        <p class="field-error">{ format!("at position {}: {reason}", projection.failed_position.unwrap_or_default()) }</p>
+                                    }
+                                </td>
+                                <td class="numeric">{ format!("{} / {}", projection.position, projection.head) }</td>
+                                <td class="numeric">{ projection.lag }</td>
+                                <td>{ rebuild_progress(projection) }</td>
+                                <td><div class="row-actions">
+                                    if projection.state == "failed" {
+                                        { action("Retry", "POST", format!("/admin/projections/{name}/retry"), "") }
+                                        { action("Skip event", "POST", format!("/admin/projections/{name}/skip"), "button-danger") }
+                                    } else if rebuilding {
+                                        { action("Cancel", "DELETE", format!("/admin/projections/{name}/rebuild"), "button-ghost") }
+                                    } else {
+                                        { action("Rebuild", "POST", format!("/admin/projections/{name}/rebuild"), "button-ghost") }
+                                    }
+                                </div></td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        },
+    };
+    html! {
+        <section class="panel">
+            <h2 class="section-title">{"Projections"}</h2>
+            <p class="muted">{"Read tables folded from the event log. A rebuild fills a fresh copy from the log and swaps it in; reads keep working meanwhile."}</p>
+            if let Some(error) = failure {
+                <ErrorBanner message={error.message()} />
+            }
+            { table }
+        </section>
+    }
+}
+
+fn rebuild_progress(projection: &ProjectionView) -> Html {
+    let Some(rebuild) = &projection.rebuild else {
+        return html! { <span class="muted">{"never"}</span> };
+    };
+    let percent = if rebuild.events_total > 0 {
+        (rebuild.events_done as f64 * 100.0 / rebuild.events_total as f64).min(100.0)
+    } else if rebuild.state == "done" {
+        100.0
+    } else {
+        0.0
+    };
+    html! {
+        <div class="progress-cell" data-testid="rebuild" data-state={rebuild.state.clone()}>
+            <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{percent:.0}")}>
+                <div class="progress-bar" style={format!("width: {percent:.1}%")}></div>
+            </div>
+            <span class="progress-label">
+                { format!("{} · {} / {} events", rebuild.state, rebuild.events_done, rebuild.events_total) }
+                if rebuild.state == "running" && rebuild.events_per_second > 0.0 {
+                    { format!(" · {:.0}/s", rebuild.events_per_second) }
+                }
+            </span>
+            if let Some(error) = &rebuild.error {
+                <p class="field-error">{ error.clone() }</p>
+            }
+        </div>
+    }
+}
+
+#[function_component(KeyRotation)]
+fn key_rotation() -> Html {
+    let rotated = use_state(|| None::<Rotated>);
+    let revoke = use_node_ref();
+    let (run, failure) = {
+        let rotated = rotated.clone();
+        use_admin_command(Callback::from(move |answer| {
+            rotated.set(serde_json::from_value::<Rotated>(answer).ok());
+        }))
+    };
+    let onclick = {
+        let revoke = revoke.clone();
+        Callback::from(move |_| {
+            let revoke = revoke
+                .cast::<HtmlInputElement>()
+                .is_some_and(|input| input.checked());
+            let message = if revoke {
+                "Rotate the signing key and end every session now? Everyone logs in again."
+            } else {
+                "Rotate the signing key? Current sessions keep working until their tokens expire."
+            };
+            let confirmed = web_sys::window()
+                .and_then(|window| window.confirm_with_message(message).ok())
+                .unwrap_or(false);
+            if confirmed {
+                run(CommandRequest::new(
+                    "POST",
+                    format!("/admin/rotate-keys?revoke_previous={revoke}"),
+                    None,
+                ));
+            }
+        })
+    };
+    html! {
+        <section class="panel">
+            <h2 class="section-title">{"Signing keys"}</h2>
+            <p class="muted">{"Tokens are signed with the active key; earlier keys keep verifying for one token lifetime unless revoked."}</p>
+            if let Some(error) = failure {
+                <ErrorBanner message={error.message()} />
+            }
+            <label class="check"><input type="checkbox" ref={revoke} />{" End sessions signed with earlier keys"}</label>
+            <div class="actions"><button class="button" {onclick}>{"Rotate keys"}</button></div>
+            if let Some(rotated) = &*rotated {
+                <div class="banner banner-ok" role="status" data-testid="rotated">
+                    { format!("New key {} is active; earlier tokens stay valid for {} s.", rotated.kid, rotated.grace_seconds) }
+                </div>
+            }
+        </section>
+    }
+}
+
+#[function_component(Users)]
+fn users() -> Html {
+    let api = use_api();
+    let session = use_session();
+    let live = use_live();
+    let list = use_state(|| None::<Result<Vec<UserView>, ApiFailure>>);
+    let reload = use_state(|| 0u32);
+    {
+        let (api, list) = (api.clone(), list.clone());
+        use_effect_with((live.users, *reload), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                list.set(Some(
+                    api.get::<UserList>("/admin/users")
+                        .await
+                        .map(|found| found.users),
+                ));
+            });
+        });
+    }
+    let (run, failure) = {
+        let reload = reload.clone();
+        use_admin_command(Callback::from(move |_| reload.set(*reload + 1)))
+    };
+    let me = session.me.as_ref().map(|me| me.id);
+    let body = match &*list {
+        None => html! { <Loading label="Loading users…" /> },
+        Some(Err(error)) => html! { <ErrorBanner message={error.message()} /> },
+        Some(Ok(users)) => html! {
+            <table class="table" data-testid="users">
+                <thead><tr><th scope="col">{"User"}</th><th scope="col">{"Role"}</th></tr></thead>
+                <tbody>
+                    { for users.iter().map(|user| {
+                        let (run, id) = (run.clone(), user.id.to_string());
+                        let onchange = Callback::from(move |event: Event| {
+                            let role = event.target_unchecked_into::<HtmlSelectElement>().value();
+                            run(CommandRequest::new("PATCH", format!("/admin/users/{id}"), Some(json!({ "role": role }))));
+                        });
+                        html! {
+                            <tr key={user.id.to_string()}>
+                                <td><strong>{ user.display_name.clone() }</strong><br /><span class="muted">{ user.email.clone() }</span></td>
+                                <td>
+                                    <label class="sr-only" for={format!("role-{}", user.id)}>{ format!("Role of {}", user.display_name) }</label>
+                                    <select id={format!("role-{}", user.id)} {onchange} disabled={Some(user.id) == me}
+                                        title={if Some(user.id) == me { "You cannot change your own role" } else { "" }}>
+                                        <option value="user" selected={user.role == domain::Role::User}>{"user"}</option>
+                                        <option value="admin" selected={user.role == domain::Role::Admin}>{"admin"}</option>
+                                    </select>
+                                </td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        },
+    };
+    html! {
+        <section class="panel">
+            <h2 class="section-title">{"Users and roles"}</h2>
+            if let Some(error) = failure {
+                <ErrorBanner message={error.message()} />
+            }
+            { body }
+        </section>
+    }
+}

@@ -1,0 +1,339 @@
+//! A creature's page: its large avatar, details, traits and tags (attach and detach for its
+//! owner and admins), edit, new avatar and archive, and its history.
+
+use super::history::HistoryTimeline;
+use crate::api::types::{CreatureView, History};
+use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
+use crate::app::use_api;
+use crate::components::avatar::Avatar;
+use crate::components::status::{Empty, ErrorBanner, Loading};
+use crate::format;
+use crate::live::use_live;
+use crate::route::{GalleryQuery, Route, encode};
+use crate::session::{SessionAction, use_session};
+use serde_json::json;
+use std::rc::Rc;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+/// Props of [`CreaturePage`].
+#[derive(Properties, PartialEq)]
+pub struct CreaturePageProps {
+    /// The creature's id.
+    pub id: String,
+}
+
+/// The creature page.
+#[function_component(CreaturePage)]
+pub fn creature_page(props: &CreaturePageProps) -> Html {
+    let api = use_api();
+    let session = use_session();
+    let live = use_live();
+    let navigator = use_navigator();
+    let creature = use_state(|| None::<Result<CreatureView, ApiFailure>>);
+    let history = use_state(|| None::<History>);
+    let reload = use_state(|| 0u32);
+    let busy = use_state(|| false);
+    let failure = use_state(|| None::<ApiFailure>);
+    let keys = use_mut_ref(IdempotencyKeys::default);
+    let tag_input = use_node_ref();
+
+    {
+        let (api, creature, history) = (api.clone(), creature.clone(), history.clone());
+        use_effect_with(
+            (props.id.clone(), live.creatures, *reload),
+            move |(id, _, _)| {
+                let id = id.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    creature.set(Some(
+                        api.get::<CreatureView>(&format!("/creatures/{id}")).await,
+                    ));
+                    if let Ok(found) = api
+                        .get::<History>(&format!("/creatures/{id}/history"))
+                        .await
+                    {
+                        history.set(Some(found));
+                    }
+                });
+            },
+        );
+    }
+
+    // Runs a command, then reloads; a retry of the same command reuses its key.
+    let run: Rc<dyn Fn(CommandRequest, Option<Route>)> = {
+        let (api, session, reload, busy, failure, keys, navigator) = (
+            api.clone(),
+            session.clone(),
+            reload.clone(),
+            busy.clone(),
+            failure.clone(),
+            keys.clone(),
+            navigator.clone(),
+        );
+        Rc::new(move |mut command: CommandRequest, then: Option<Route>| {
+            command.key = keys.borrow_mut().key_for(&command.fingerprint());
+            let (api, session, reload, busy, failure, keys, navigator) = (
+                api.clone(),
+                session.clone(),
+                reload.clone(),
+                busy.clone(),
+                failure.clone(),
+                keys.clone(),
+                navigator.clone(),
+            );
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                let outcome = api.send(&command).await;
+                busy.set(false);
+                match outcome {
+                    Ok(_) => {
+                        keys.borrow_mut().settled();
+                        failure.set(None);
+                        match (then, &navigator) {
+                            (Some(route), Some(navigator)) => navigator.push(&route),
+                            _ => reload.set(*reload + 1),
+                        }
+                    }
+                    Err(error) => {
+                        if !error.is_transient() {
+                            keys.borrow_mut().settled();
+                        }
+                        if error.status == 401 {
+                            session.dispatch(SessionAction::Expired);
+                        }
+                        failure.set(Some(error));
+                    }
+                }
+            });
+        })
+    };
+
+    let creature_view = match &*creature {
+        None => return html! { <Loading label="Loading the creature…" /> },
+        Some(Err(error)) if error.status == 404 => {
+            return html! {
+                <Empty title="No such creature">
+                    <p><Link<Route> to={Route::Gallery}>{"Back to the gallery"}</Link<Route>></p>
+                </Empty>
+            };
+        }
+        Some(Err(error)) => {
+            let reload = reload.clone();
+            return html! { <ErrorBanner message={error.message()} retry={Callback::from(move |_| reload.set(*reload + 1))} /> };
+        }
+        Some(Ok(found)) => found.clone(),
+    };
+
+    let id = creature_view.id.to_string();
+    let may_change = session.may_change(creature_view.owner.id) && !creature_view.archived;
+
+    let attach = {
+        let (run, tag_input, id) = (run.clone(), tag_input.clone(), id.clone());
+        let (api, keys, failure, busy) = (api.clone(), keys.clone(), failure.clone(), busy.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(input) = tag_input.cast::<HtmlInputElement>() else {
+                return;
+            };
+            let name = input.value().trim().to_owned();
+            if name.is_empty() {
+                return;
+            }
+            input.set_value("");
+            let attach = CommandRequest::new(
+                "PUT",
+                format!("/creatures/{id}/tags/{}", encode(&name)),
+                None,
+            );
+            let (api, keys, failure, busy, run) = (
+                api.clone(),
+                keys.clone(),
+                failure.clone(),
+                busy.clone(),
+                run.clone(),
+            );
+            // A tag that does not exist yet is created first, then attached.
+            wasm_bindgen_futures::spawn_local(async move {
+                busy.set(true);
+                let mut create =
+                    CommandRequest::new("POST", "/tags", Some(json!({ "name": name })));
+                create.key = keys.borrow_mut().key_for(&create.fingerprint());
+                let exists = api
+                    .get::<crate::api::types::TagList>("/tags")
+                    .await
+                    .is_ok_and(|list| {
+                        list.tags
+                            .iter()
+                            .any(|tag| tag.name.key() == name.to_lowercase())
+                    });
+                let created = if exists {
+                    Ok(())
+                } else {
+                    api.send(&create).await.map(drop)
+                };
+                if let Err(error) = created.or_else(|error| {
+                    if error.status == 409 {
+                        Ok(())
+                    } else {
+                        Err(error)
+                    }
+                }) {
+                    busy.set(false);
+                    failure.set(Some(error));
+                    return;
+                }
+                keys.borrow_mut().settled();
+                busy.set(false);
+                run(attach, None);
+            });
+        })
+    };
+    let detach = |tag: String| {
+        let (run, id) = (run.clone(), id.clone());
+        Callback::from(move |_| {
+            run(
+                CommandRequest::new(
+                    "DELETE",
+                    format!("/creatures/{id}/tags/{}", encode(&tag)),
+                    None,
+                ),
+                None,
+            )
+        })
+    };
+    let new_avatar = {
+        let (run, id) = (run.clone(), id.clone());
+        Callback::from(move |_| {
+            run(
+                CommandRequest::new("POST", format!("/creatures/{id}/avatar"), None),
+                None,
+            )
+        })
+    };
+    let archive = {
+        let (run, id, name) = (
+            run.clone(),
+            id.clone(),
+            creature_view.name.as_str().to_owned(),
+        );
+        Callback::from(move |_| {
+            let confirmed = web_sys::window()
+                .and_then(|window| {
+                    window
+                        .confirm_with_message(&format!(
+                            "Archive {name}? It leaves the gallery; its history stays."
+                        ))
+                        .ok()
+                })
+                .unwrap_or(false);
+            if confirmed {
+                run(
+                    CommandRequest::new("DELETE", format!("/creatures/{id}"), None),
+                    Some(Route::Gallery),
+                );
+            }
+        })
+    };
+
+    let owner_name = creature_view
+        .owner
+        .display_name
+        .clone()
+        .unwrap_or_else(|| "someone".into());
+    html! {
+        <article class="creature" data-testid="creature-page" data-id={id.clone()}>
+            if let Some(error) = &*failure {
+                <ErrorBanner message={error.message()} />
+            }
+            <div class="creature-hero">
+                <Avatar avatar={creature_view.avatar.clone()} name={creature_view.name.as_str().to_owned()} size="large" />
+                <div class="creature-summary">
+                    <p class="eyebrow">{ creature_view.species.as_str() }</p>
+                    <h1 data-testid="creature-name">{ creature_view.name.as_str() }</h1>
+                    if creature_view.archived {
+                        <p class="pill pill-muted">{"Archived"}</p>
+                    }
+                    <p class="muted">{ format!("Described by {owner_name} · {}", format::when(&creature_view.created_at)) }</p>
+                    <p class="avatar-status" data-testid="avatar-status">
+                        { avatar_status(&creature_view) }
+                    </p>
+                    if !creature_view.description.as_str().is_empty() {
+                        <p class="description">{ creature_view.description.as_str() }</p>
+                    }
+                    <h2 class="section-title">{"Tags"}</h2>
+                    <ul class="chips" data-testid="creature-tags">
+                        { for creature_view.tags.iter().map(|tag| {
+                            let name = tag.as_str().to_owned();
+                            let filter = GalleryQuery { tag: Some(name.clone()), ..GalleryQuery::default() };
+                            html! {
+                                <li class="chip chip-static">
+                                    <Link<Route, GalleryQuery> to={Route::Gallery} query={Some(filter)} classes="chip-label">{ name.clone() }</Link<Route, GalleryQuery>>
+                                    if may_change {
+                                        <button class="chip-remove" aria-label={format!("Remove tag {name}")} disabled={*busy}
+                                            onclick={detach(name.clone())}>{"×"}</button>
+                                    }
+                                </li>
+                            }
+                        }) }
+                        if creature_view.tags.is_empty() {
+                            <li class="muted">{"No tags yet."}</li>
+                        }
+                    </ul>
+                    if may_change {
+                        <form class="inline-form" onsubmit={attach}>
+                            <label class="sr-only" for="new-tag">{"Add a tag"}</label>
+                            <input id="new-tag" ref={tag_input} name="tag" placeholder="Add a tag" maxlength="40" />
+                            <button class="button button-small" type="submit" disabled={*busy}>{"Add tag"}</button>
+                        </form>
+                        <div class="actions">
+                            <Link<Route> to={Route::EditCreature { id: id.clone() }} classes="button button-ghost">{"Edit"}</Link<Route>>
+                            <button class="button button-ghost" onclick={new_avatar} disabled={*busy}>{"New avatar"}</button>
+                            <button class="button button-danger" onclick={archive} disabled={*busy}>{"Archive"}</button>
+                        </div>
+                    }
+                </div>
+            </div>
+            if !creature_view.traits.as_map().is_empty() {
+                <section class="panel">
+                    <h2 class="section-title">{"Traits"}</h2>
+                    <dl class="traits">
+                        { for creature_view.traits.as_map().iter().map(|(key, value)| html! {
+                            <div class="trait"><dt>{ key.clone() }</dt><dd>{ format::trait_value(value) }</dd></div>
+                        }) }
+                    </dl>
+                </section>
+            }
+            <section class="panel">
+                <h2 class="section-title">{"History"}</h2>
+                {
+                    match &*history {
+                        Some(history) => html! {
+                            <HistoryTimeline events={history.events.clone()}
+                                owner={creature_view.owner.id}
+                                owner_name={owner_name.clone()}
+                                me={session.me.as_ref().map(|me| me.id)} />
+                        },
+                        None => html! { <Loading label="Loading the history…" /> },
+                    }
+                }
+            </section>
+        </article>
+    }
+}
+
+fn avatar_status(creature: &CreatureView) -> String {
+    match creature.avatar.state.as_str() {
+        "ready" => "Avatar ready".into(),
+        "pending" => "Avatar being painted…".into(),
+        "failed" => format!(
+            "Avatar failed: {}",
+            creature
+                .avatar
+                .failure
+                .clone()
+                .unwrap_or_else(|| "unknown reason".into())
+        ),
+        _ => "No avatar asked for yet".into(),
+    }
+}

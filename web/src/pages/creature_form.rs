@@ -1,0 +1,286 @@
+//! Registering a creature, or editing one: fields, a traits editor, and the API's refusals
+//! shown under the fields they concern.
+
+use crate::api::types::CreatureView;
+use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
+use crate::app::use_api;
+use crate::components::field::TextField;
+use crate::components::status::{ErrorBanner, Loading};
+use crate::format;
+use crate::route::Route;
+use crate::session::{SessionAction, use_session};
+use domain::values::{CreatureName, Description, Species, Traits};
+use serde_json::{Map, Value, json};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+/// Props of [`CreatureForm`].
+#[derive(Properties, PartialEq)]
+pub struct CreatureFormProps {
+    /// The creature to edit; `None` registers a new one.
+    pub id: Option<String>,
+}
+
+#[derive(Clone, Default, PartialEq)]
+struct Draft {
+    name: String,
+    species: String,
+    description: String,
+    traits: Vec<(String, String)>,
+    tags: String,
+    version: Option<i64>,
+}
+
+impl Draft {
+    fn from_view(view: &CreatureView) -> Self {
+        Draft {
+            name: view.name.as_str().to_owned(),
+            species: view.species.as_str().to_owned(),
+            description: view.description.as_str().to_owned(),
+            traits: view
+                .traits
+                .as_map()
+                .iter()
+                .map(|(key, value)| (key.clone(), format::trait_value(value)))
+                .collect(),
+            tags: String::new(),
+            version: Some(view.version),
+        }
+    }
+
+    fn traits_value(&self) -> Value {
+        let map: Map<String, Value> = self
+            .traits
+            .iter()
+            .filter(|(key, _)| !key.trim().is_empty())
+            .map(|(key, value)| (key.trim().to_owned(), format::parse_trait_value(value)))
+            .collect();
+        Value::Object(map)
+    }
+}
+
+/// The create or edit form.
+#[function_component(CreatureForm)]
+pub fn creature_form(props: &CreatureFormProps) -> Html {
+    let api = use_api();
+    let session = use_session();
+    let navigator = use_navigator();
+    let draft = use_state(Draft::default);
+    let loaded = use_state(|| props.id.is_none());
+    let errors = use_state(FieldErrors::new);
+    let failure = use_state(|| None::<ApiFailure>);
+    let busy = use_state(|| false);
+    let keys = use_mut_ref(IdempotencyKeys::default);
+
+    {
+        let (api, draft, loaded, failure) =
+            (api.clone(), draft.clone(), loaded.clone(), failure.clone());
+        use_effect_with(props.id.clone(), move |id| {
+            if let Some(id) = id.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    match api.get::<CreatureView>(&format!("/creatures/{id}")).await {
+                        Ok(view) => draft.set(Draft::from_view(&view)),
+                        Err(error) => failure.set(Some(error)),
+                    }
+                    loaded.set(true);
+                });
+            }
+        });
+    }
+
+    if session.me.is_none() {
+        return html! {
+            <section class="narrow">
+                <h1>{ if props.id.is_some() { "Edit a creature" } else { "New creature" } }</h1>
+                <p>{"You need to "}<Link<Route> to={Route::Login}>{"log in"}</Link<Route>>{" first."}</p>
+            </section>
+        };
+    }
+    if !*loaded {
+        return html! { <Loading label="Loading the creature…" /> };
+    }
+
+    let set = |update: fn(&mut Draft, String)| {
+        let draft = draft.clone();
+        Callback::from(move |value: String| {
+            let mut next = (*draft).clone();
+            update(&mut next, value);
+            draft.set(next);
+        })
+    };
+    let set_trait = |index: usize, is_key: bool| {
+        let draft = draft.clone();
+        Callback::from(move |event: InputEvent| {
+            let value = event.target_unchecked_into::<HtmlInputElement>().value();
+            let mut next = (*draft).clone();
+            if let Some(row) = next.traits.get_mut(index) {
+                if is_key { row.0 = value } else { row.1 = value }
+            }
+            draft.set(next);
+        })
+    };
+    let add_trait = {
+        let draft = draft.clone();
+        Callback::from(move |_| {
+            let mut next = (*draft).clone();
+            next.traits.push((String::new(), String::new()));
+            draft.set(next);
+        })
+    };
+    let remove_trait = |index: usize| {
+        let draft = draft.clone();
+        Callback::from(move |_| {
+            let mut next = (*draft).clone();
+            if index < next.traits.len() {
+                next.traits.remove(index);
+            }
+            draft.set(next);
+        })
+    };
+
+    let onsubmit = {
+        let (api, session, navigator, draft, errors, failure, busy, keys, id) = (
+            api.clone(),
+            session.clone(),
+            navigator.clone(),
+            draft.clone(),
+            errors.clone(),
+            failure.clone(),
+            busy.clone(),
+            keys.clone(),
+            props.id.clone(),
+        );
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            if *busy {
+                return;
+            }
+            let mut command = match &id {
+                None => CommandRequest::new(
+                    "POST",
+                    "/creatures",
+                    Some(json!({
+                        "name": draft.name,
+                        "species": draft.species,
+                        "description": draft.description,
+                        "traits": draft.traits_value(),
+                        "tags": draft.tags.split(',').map(str::trim).filter(|tag| !tag.is_empty()).collect::<Vec<_>>(),
+                    })),
+                ),
+                Some(id) => {
+                    let mut command = CommandRequest::new(
+                        "PATCH",
+                        format!("/creatures/{id}"),
+                        Some(json!({
+                            "name": draft.name,
+                            "species": draft.species,
+                            "description": draft.description,
+                            "traits": draft.traits_value(),
+                        })),
+                    );
+                    command.if_match = draft.version;
+                    command
+                }
+            };
+            command.key = keys.borrow_mut().key_for(&command.fingerprint());
+            let (api, session, navigator, errors, failure, busy, keys, id) = (
+                api.clone(),
+                session.clone(),
+                navigator.clone(),
+                errors.clone(),
+                failure.clone(),
+                busy.clone(),
+                keys.clone(),
+                id.clone(),
+            );
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                let outcome = api.send(&command).await;
+                busy.set(false);
+                match outcome {
+                    Ok(committed) => {
+                        keys.borrow_mut().settled();
+                        let target = committed.id.or(id).unwrap_or_default();
+                        if let Some(navigator) = &navigator {
+                            navigator.push(&Route::Creature { id: target });
+                        }
+                    }
+                    Err(error) => {
+                        if !error.is_transient() {
+                            keys.borrow_mut().settled();
+                        }
+                        if error.status == 401 {
+                            session.dispatch(SessionAction::Expired);
+                        }
+                        errors.set(error.field_errors());
+                        failure.set(Some(error));
+                    }
+                }
+            });
+        })
+    };
+
+    let editing = props.id.is_some();
+    let banner = failure.as_ref().map(|error| {
+        if error.status == 409 && error.problem_type.ends_with("version-conflict") {
+            "Someone changed this creature while you were editing. Reload the page to see their change, then edit again.".to_owned()
+        } else if !error.errors.is_empty() {
+            "Some fields need another look.".to_owned()
+        } else {
+            error.message()
+        }
+    });
+    html! {
+        <section class="narrow">
+            <h1>{ if editing { "Edit creature" } else { "New creature" } }</h1>
+            if let Some(message) = banner {
+                <ErrorBanner {message} />
+            }
+            <form class="form" onsubmit={onsubmit} novalidate=true>
+                <TextField name="name" label="Name" value={draft.name.clone()} oninput={set(|draft, value| draft.name = value)}
+                    error={errors.get("name").cloned()} maxlength={CreatureName::MAX_CHARS} required=true />
+                <TextField name="species" label="Species" value={draft.species.clone()} oninput={set(|draft, value| draft.species = value)}
+                    error={errors.get("species").cloned()} maxlength={Species::MAX_CHARS} required=true
+                    hint="dragon, owl, kraken…" />
+                <TextField name="description" label="Description" value={draft.description.clone()} multiline=true
+                    oninput={set(|draft, value| draft.description = value)}
+                    error={errors.get("description").cloned()} maxlength={Description::MAX_CHARS} />
+                <fieldset class={classes!("traits-editor", errors.contains_key("traits").then_some("field-invalid"))}>
+                    <legend>{"Traits"}</legend>
+                    { for draft.traits.iter().enumerate().map(|(index, (key, value))| html! {
+                        <div class="trait-row" key={index}>
+                            <input aria-label={format!("Trait {} name", index + 1)} placeholder="wings" value={key.clone()}
+                                maxlength={Traits::MAX_KEY_CHARS.to_string()} oninput={set_trait(index, true)} />
+                            <input aria-label={format!("Trait {} value", index + 1)} placeholder="2" value={value.clone()}
+                                maxlength={Traits::MAX_TEXT_CHARS.to_string()} oninput={set_trait(index, false)} />
+                            <button type="button" class="button button-ghost button-small" aria-label={format!("Remove trait {}", index + 1)}
+                                onclick={remove_trait(index)}>{"Remove"}</button>
+                        </div>
+                    }) }
+                    if draft.traits.len() < Traits::MAX_COUNT {
+                        <button type="button" class="button button-ghost button-small" onclick={add_trait}>{"+ Add a trait"}</button>
+                    }
+                    if let Some(error) = errors.get("traits") {
+                        <p class="field-error">{ error.clone() }</p>
+                    }
+                </fieldset>
+                if !editing {
+                    <TextField name="tags" label="Tags" value={draft.tags.clone()} oninput={set(|draft, value| draft.tags = value)}
+                        error={errors.get("tags").cloned()} hint="Existing tags, separated by commas" />
+                }
+                <div class="actions">
+                    <button class="button" type="submit" disabled={*busy}>
+                        { if *busy { "Saving…" } else if editing { "Save changes" } else { "Register creature" } }
+                    </button>
+                    {
+                        match &props.id {
+                            Some(id) => html! { <Link<Route> to={Route::Creature { id: id.clone() }} classes="button button-ghost">{"Cancel"}</Link<Route>> },
+                            None => html! { <Link<Route> to={Route::Gallery} classes="button button-ghost">{"Cancel"}</Link<Route>> },
+                        }
+                    }
+                </div>
+            </form>
+        </section>
+    }
+}
