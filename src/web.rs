@@ -92,6 +92,7 @@ fn site_router(dist: &Path, backend: &str) -> Router {
     };
     let files = ServeDir::new(dist)
         .append_index_html_on_directories(true)
+        .precompressed_gzip()
         .fallback(get(client_route).with_state(site.clone()));
     Router::new()
         .route("/config.json", get(runtime_config))

@@ -26,6 +26,7 @@ fn fake_build() -> PathBuf {
     )
     .unwrap();
     std::fs::write(dist.join("bestiary_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dist.join("bestiary_bg.wasm.gz"), b"gzipped").unwrap();
     dist
 }
 
@@ -51,6 +52,7 @@ async fn it_serves_files_its_config_and_index_html_for_client_routes() {
         .unwrap();
     assert_eq!(wasm.status(), 200);
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    assert!(wasm.headers().get("content-encoding").is_none());
     let policy = wasm.headers()["content-security-policy"]
         .to_str()
         .unwrap()
@@ -59,6 +61,15 @@ async fn it_serves_files_its_config_and_index_html_for_client_routes() {
         policy.contains("connect-src 'self' http://api.example:8000"),
         "{policy}"
     );
+
+    let gzipped = client
+        .get(format!("{web}/bestiary_bg.wasm"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers()["content-type"], "application/wasm");
 
     for route in [
         "/",

@@ -45,6 +45,7 @@ async fn a_visitor_registers_logs_in_creates_tags_filters_and_reads_history() {
         browser.click_text("New creature").await;
         browser.click("form button[type=submit]").await;
         browser.find("#field-name-error").await;
+        browser.showcase("form-errors").await;
         browser.fill("#field-name", "Smaug").await;
         browser.fill("#field-species", "dragon").await;
         browser
@@ -137,6 +138,10 @@ async fn a_visitor_registers_logs_in_creates_tags_filters_and_reads_history() {
             as_of.contains("Smaug") && !as_of.contains("fire"),
             "{as_of}"
         );
+        let history =
+            "document.querySelector('[data-testid=history]').scrollIntoView(); return null;";
+        browser.client.execute(history, vec![]).await.unwrap();
+        browser.showcase("history").await;
         browser.close().await;
     })
     .await;
@@ -216,11 +221,19 @@ async fn an_admin_rebuilds_a_projection_and_watches_it_finish() {
 async fn a_plain_user_gets_no_admin_page() {
     browser_test("not-admin", |session| async move {
         let system = &session.system;
-        system.user("dee@example.org", "password123", "Dee").await;
+        let dee = system.user("dee@example.org", "password123", "Dee").await;
+        for (name, species) in [("Wisp", "will-o'-the-wisp"), ("Quill", "porcupine")] {
+            let body = json!({"name": name, "species": species});
+            system.command(Method::POST, "/creatures", &dee, body).await;
+        }
         let browser = session.browser(390, 844).await;
         browser
             .log_in(&system.web, "dee@example.org", "password123", "Dee")
             .await;
+        browser
+            .find("[data-testid=creature-card] [data-avatar-state=ready] img")
+            .await;
+        browser.showcase("phone-gallery").await;
         let links = browser
             .until_texts(".nav .nav-link", "the navigation", |links| {
                 !links.is_empty()
