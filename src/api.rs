@@ -109,9 +109,18 @@ fn spawn_idempotency_cleanup(pool: PgPool) {
     });
 }
 
-/// With `ADMIN_EMAIL` and `ADMIN_PASSWORD` set, that admin exists after start.
+/// With `ADMIN_EMAIL` and `ADMIN_PASSWORD` set, that admin exists after start. Empty values
+/// count as unset (Docker Compose passes `${ADMIN_EMAIL:-}` as an empty string).
 async fn ensure_bootstrap_admin(accounts: &Accounts, config: &ApiConfig) -> anyhow::Result<()> {
-    let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) else {
+    let email = config
+        .admin_email
+        .as_deref()
+        .filter(|email| !email.is_empty());
+    let password = config
+        .admin_password
+        .as_ref()
+        .filter(|password| !password.expose().is_empty());
+    let (Some(email), Some(password)) = (email, password) else {
         return Ok(());
     };
     let registration = Registration {

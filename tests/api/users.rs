@@ -1,6 +1,6 @@
 //! Registration, login and passwords over HTTP.
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, test_config, test_redis};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -139,4 +139,17 @@ async fn the_bootstrap_admin_is_an_admin() {
         .await
         .unwrap();
     assert_eq!(me["role"], "admin");
+}
+
+#[tokio::test]
+async fn empty_bootstrap_admin_settings_count_as_unset() {
+    let mut config = test_config();
+    config.admin_email = Some(String::new());
+    config.admin_password = Some(bestiary::config::Secret::new(""));
+    let app = spawn_app_with(config, test_redis()).await;
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE stream_type = 'user'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0, "no admin was created from empty settings");
 }
