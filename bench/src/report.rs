@@ -1,0 +1,251 @@
+//! The report: every figure with the ratio it is judged by, as Markdown and as JSON.
+
+use crate::append::AppendLevel;
+use crate::http_load::HttpLevel;
+use crate::machine::Machine;
+use crate::projection::ProjectionFigures;
+use crate::visibility::Visibility;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// Peak memory of the processes during a phase, MiB.
+#[derive(Debug, Default, Serialize)]
+pub struct Memory {
+    /// `bestiary api`.
+    pub api_mib: f64,
+    /// `bestiary worker`.
+    pub worker_mib: f64,
+}
+
+/// Everything one run measured.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// `quick` or `full`.
+    pub mode: String,
+    /// The command that produced it.
+    pub command: String,
+    /// Rounds per comparison.
+    pub rounds: usize,
+    /// Seconds per measured slice.
+    pub slice_seconds: f64,
+    /// Where it ran.
+    pub machine: Machine,
+    /// 1 and 2.
+    pub append: Vec<AppendLevel>,
+    /// 3.
+    pub http: Vec<HttpLevel>,
+    /// 5, during 3.
+    pub http_memory: Memory,
+    /// 4a and 4b.
+    pub projection: ProjectionFigures,
+    /// 4c: at the asked-for rate, then at one the API sustains.
+    pub visibility: Vec<Visibility>,
+    /// 5, during 4c at the asked-for rate.
+    pub visibility_memory: Memory,
+    /// The whole run, seconds.
+    pub total_seconds: f64,
+}
+
+impl Report {
+    /// The Markdown report.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let m = &self.machine;
+        let _ = writeln!(out, "# Benchmarks\n");
+        let _ = writeln!(
+            out,
+            "Measured by `{}` ({} mode, {} interleaved rounds of {:.1} s slices per comparison; whole run {:.0} s), \
+             at commit `{}` on {}. Each ratio is the **median of the per-round ratios**: the baseline and the \
+             systems compared run one after the other inside every round, so a disk that drifts between rounds \
+             moves all of them together.\n",
+            self.command,
+            self.mode,
+            self.rounds,
+            self.slice_seconds,
+            self.total_seconds,
+            m.commit,
+            m.started_at
+        );
+        let _ = writeln!(out, "## Machine\n");
+        let _ = writeln!(out, "| | |\n| --- | --- |");
+        let _ = writeln!(out, "| CPU | {} ({} cores) |", m.cpu, m.cores);
+        let _ = writeln!(out, "| memory | {:.1} GiB |", m.memory_gib);
+        let _ = writeln!(out, "| kernel | {} |", m.kernel);
+        let _ = writeln!(out, "| PostgreSQL | {} |", m.postgres);
+        let settings: Vec<String> = m
+            .postgres_settings
+            .iter()
+            .map(|(k, v)| format!("`{k}={v}`"))
+            .collect();
+        let _ = writeln!(out, "| PostgreSQL settings | {} |", settings.join(", "));
+        let _ = writeln!(out, "| Redis | {} |", m.redis);
+        let _ = writeln!(out, "| Rust | {} |", m.rustc);
+        let _ = writeln!(out, "| peer | postgres-es 0.5.0 (cqrs-es 0.5.0) |\n");
+
+        let _ = writeln!(out, "## 1–2. Appending single-event commits\n");
+        let _ = writeln!(
+            out,
+            "Commits per second, each a new stream with one `CreatureRegistered` event. *raw*: one `INSERT` per \
+             commit into `raw_events`, a copy of `events` (`LIKE events INCLUDING ALL`: same columns, defaults, \
+             indexes), the physical limit; *Bestiary*: `EventStore::begin` → `append` (expected version 0) → \
+             `commit`; *postgres-es*: `PostgresEventRepository::persist`. Same database, same settings.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| writers | raw /s | Bestiary /s | postgres-es /s | **Bestiary ÷ raw** | postgres-es ÷ raw | **Bestiary ÷ postgres-es** |"
+        );
+        let _ = writeln!(out, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for level in &self.append {
+            let middle = |index: usize| {
+                crate::stats::median(&level.rounds.iter().map(|r| r[index]).collect::<Vec<_>>())
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} | {:.0} | {:.0} | **{:.2}** | {:.2} | **{:.2}** |",
+                level.writers,
+                middle(0),
+                middle(1),
+                middle(2),
+                level.bestiary_vs_raw,
+                level.peer_vs_raw,
+                level.bestiary_vs_peer
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nPer round (raw / Bestiary / postgres-es, commits/s):\n"
+        );
+        for level in &self.append {
+            let rounds: Vec<String> = level
+                .rounds
+                .iter()
+                .map(|r| format!("{:.0} / {:.0} / {:.0}", r[0], r[1], r[2]))
+                .collect();
+            let _ = writeln!(out, "- {} writers: {}", level.writers, rounds.join("; "));
+        }
+
+        let _ = writeln!(out, "\n## 3. HTTP commands\n");
+        let _ = writeln!(
+            out,
+            "`POST /creatures` through `bestiary api` (release, its own process) with a bearer token, each with a \
+             fresh `Idempotency-Key` or none; a worker and the avatar service run beside it, as in production. \
+             Throughput is the median over rounds; latencies are over all rounds.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| connections | keyed /s | p50 | p99 | p99.9 | unkeyed /s | p50 | p99 | p99.9 | **keyed ÷ unkeyed** | errors |"
+        );
+        let _ = writeln!(
+            out,
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        );
+        for level in &self.http {
+            let (k, u) = (&level.keyed_latency, &level.unkeyed_latency);
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | **{:.2}** | {} |",
+                level.connections,
+                level.keyed_per_second,
+                k.p50_ms,
+                k.p99_ms,
+                k.p999_ms,
+                level.unkeyed_per_second,
+                u.p50_ms,
+                u.p99_ms,
+                u.p999_ms,
+                level.keyed_vs_unkeyed,
+                level.errors
+            );
+        }
+
+        let p = &self.projection;
+        let _ = writeln!(out, "\n## 4. Projections\n");
+        let _ = writeln!(
+            out,
+            "A log of {} creature events (registered, renamed, described, traits changed), generated in SQL. Each \
+             round copies it into a fresh database. *scan* reads the first {} events in position order over one \
+             connection; *catch-up* is a `bestiary worker` started on the copy, timed until all three projections' \
+             checkpoints pass the same {} events. *Rebuild* is `bestiary replay` (every projection, blue-green) \
+             over the whole log, once.\n",
+            p.events, p.timed_events, p.timed_events
+        );
+        let _ = writeln!(
+            out,
+            "| round | scan events/s | catch-up events/s | catch-up ÷ scan |"
+        );
+        let _ = writeln!(out, "| ---: | ---: | ---: | ---: |");
+        for (index, (scan, catch_up)) in p
+            .scan_per_second
+            .iter()
+            .zip(&p.catch_up_per_second)
+            .enumerate()
+        {
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} | {:.0} | {:.4} |",
+                index + 1,
+                scan,
+                catch_up,
+                catch_up / scan
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\n**Catch-up ÷ scan (median): {:.4}.** Full rebuild of every projection over {} events: **{:.1} s** \
+             ({:.0} events/s).\n",
+            p.catch_up_vs_scan,
+            p.events,
+            p.rebuild_seconds,
+            p.events as f64 / p.rebuild_seconds
+        );
+        let _ = writeln!(
+            out,
+            "Read-model visibility at a steady rate: from a `POST /creatures` response (with a key) to the creatures \
+             projection announcing that position on `GET /updates` (0 when it was announced before the response \
+             arrived). First at the asked-for rate, then at half the API's keyed throughput at 8 connections, a rate \
+             it sustains: past saturation the figure is mostly queueing.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| asked /s | achieved /s | commands | **p50** | **p99** | never announced |"
+        );
+        let _ = writeln!(out, "| ---: | ---: | ---: | ---: | ---: | ---: |");
+        for v in &self.visibility {
+            let _ = writeln!(
+                out,
+                "| {:.0} | {:.0} | {} | **{:.1} ms** | **{:.1} ms** | {} |",
+                v.target_per_second,
+                v.achieved_per_second,
+                v.latency.count,
+                v.latency.p50_ms,
+                v.latency.p99_ms,
+                v.never_seen
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "## 5. Memory\n");
+        let _ = writeln!(out, "Peak resident memory (VmHWM) of each process.\n");
+        let _ = writeln!(
+            out,
+            "| phase | `bestiary api` | `bestiary worker` |\n| --- | ---: | ---: |"
+        );
+        let _ = writeln!(
+            out,
+            "| 3. HTTP commands | {:.1} MiB | {:.1} MiB |",
+            self.http_memory.api_mib, self.http_memory.worker_mib
+        );
+        let _ = writeln!(
+            out,
+            "| 4. catch-up over {} events | — | {:.1} MiB |",
+            p.timed_events, p.worker_peak_rss_mib
+        );
+        let _ = writeln!(
+            out,
+            "| 4. steady {:.0} commands/s asked | {:.1} MiB | {:.1} MiB |",
+            self.visibility.first().map_or(0.0, |v| v.target_per_second),
+            self.visibility_memory.api_mib,
+            self.visibility_memory.worker_mib
+        );
+        out
+    }
+}
