@@ -7,6 +7,9 @@ use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// The most commands waiting for their answer at once.
+const MAX_IN_FLIGHT: usize = 256;
+
 /// What the steady run measured.
 #[derive(Debug, Serialize)]
 pub struct Visibility {
@@ -18,6 +21,8 @@ pub struct Visibility {
     pub latency: Percentiles,
     /// Commands whose position was never announced within the drain time.
     pub never_seen: usize,
+    /// Commands that got no 201, or were not sent because 256 were already waiting.
+    pub failed: usize,
 }
 
 /// Sends `rate` commands per second for `duration` and matches them with notices.
@@ -39,9 +44,15 @@ pub async fn run(
     let started = Instant::now();
     let mut sent = Vec::new();
     let mut n = 0u64;
+    // Like a fleet of real clients, at most this many requests wait at once; a tick that finds
+    // them all busy counts as a failed command.
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     while started.elapsed() < duration {
         tick.tick().await;
         n += 1;
+        let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+            continue;
+        };
         let (client, api, token, answers) = (
             client.clone(),
             api.to_owned(),
@@ -49,6 +60,7 @@ pub async fn run(
             answers.clone(),
         );
         sent.push(tokio::spawn(async move {
+            let _permit = permit;
             if let (_, Some(position)) =
                 create(&client, &api, &token, true, 1_000_000_000 + n).await
             {
@@ -60,6 +72,7 @@ pub async fn run(
         let _ = task.await;
     }
     let elapsed = started.elapsed();
+    let sent_count = n as usize;
     let answers = answers.lock().unwrap().clone();
     let highest = answers
         .iter()
@@ -92,6 +105,7 @@ pub async fn run(
         achieved_per_second: answers.len() as f64 / elapsed.as_secs_f64(),
         latency: Percentiles::of(&mut latencies),
         never_seen,
+        failed: sent_count - answers.len(),
     })
 }
 
