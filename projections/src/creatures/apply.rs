@@ -7,7 +7,25 @@ use commands::RecordedEvent;
 use domain::creature::CreatureEvent;
 use domain::tag::TagEvent;
 use domain::user::UserEvent;
-use sqlx::PgConnection;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{PgConnection, Postgres};
+
+/// An update of the creature row to the event's version, and nothing when the row is at or
+/// past it; `$5` onwards name the change. With no argument, the bare version move.
+macro_rules! advance {
+    () => {
+        "UPDATE creatures SET version = $2, last_position = $3, updated_at = $4 \
+         WHERE id = $1 AND version < $2"
+    };
+    ($change:literal) => {
+        concat!(
+            "UPDATE creatures SET version = $2, last_position = $3, updated_at = $4, ",
+            $change,
+            " WHERE id = $1 AND version < $2"
+        )
+    };
+}
 
 /// Applies one event.
 pub async fn apply(
@@ -94,78 +112,76 @@ async fn apply_creature(
         .await?;
         return Ok(());
     }
-    // Move the row to this event's version; if it is there already, the event was applied.
-    let advanced = sqlx::query(
-        "UPDATE creatures SET version = $2, last_position = $3, updated_at = $4 \
-         WHERE id = $1 AND version < $2",
-    )
-    .bind(id)
-    .bind(version(recorded))
-    .bind(recorded.position)
-    .bind(recorded.recorded_at)
-    .execute(&mut *conn)
-    .await?;
-    if advanced.rows_affected() == 0 {
-        return Ok(());
-    }
-    let change = match event {
+    // One statement per event: it moves the row to this event's version and makes the change,
+    // or, when the row is there already, does nothing at all (the event was applied).
+    let query = match event {
         CreatureEvent::CreatureRegistered { .. } => return Ok(()),
         CreatureEvent::CreatureRenamed { name } => {
-            sqlx::query("UPDATE creatures SET name = $2 WHERE id = $1").bind(id).bind(name.as_str())
+            advancing(advance!("name = $5"), recorded).bind(name.as_str())
         }
         CreatureEvent::CreatureSpeciesChanged { species } => {
-            sqlx::query("UPDATE creatures SET species = $2 WHERE id = $1")
-                .bind(id)
-                .bind(species.as_str())
+            advancing(advance!("species = $5"), recorded).bind(species.as_str())
         }
         CreatureEvent::CreatureDescriptionChanged { description } => {
-            sqlx::query("UPDATE creatures SET description = $2 WHERE id = $1")
-                .bind(id)
-                .bind(description.as_str())
+            advancing(advance!("description = $5"), recorded).bind(description.as_str())
         }
         CreatureEvent::CreatureTraitsChanged { traits } => {
-            sqlx::query("UPDATE creatures SET traits = $2 WHERE id = $1")
-                .bind(id)
-                .bind(traits.to_value())
+            advancing(advance!("traits = $5"), recorded).bind(traits.to_value())
         }
-        CreatureEvent::CreatureTagged { tag_id, .. } => sqlx::query(
-            "INSERT INTO creature_tags (creature_id, tag_id) VALUES ($1, $2) \
-             ON CONFLICT DO NOTHING",
+        CreatureEvent::CreatureTagged { tag_id, .. } => advancing(
+            concat!(
+                "WITH advanced AS (",
+                advance!(),
+                " RETURNING id) INSERT INTO creature_tags (creature_id, tag_id) \
+             SELECT id, $5 FROM advanced ON CONFLICT DO NOTHING"
+            ),
+            recorded,
         )
-        .bind(id)
         .bind(tag_id.as_uuid()),
-        CreatureEvent::CreatureUntagged { tag_id } => {
-            sqlx::query("DELETE FROM creature_tags WHERE creature_id = $1 AND tag_id = $2")
-                .bind(id)
-                .bind(tag_id.as_uuid())
-        }
-        CreatureEvent::AvatarRequested { request_id } => sqlx::query(
-            "UPDATE creatures \
-             SET avatar_state = 'pending', avatar_request_id = $2, avatar_failure = NULL WHERE id = $1",
+        CreatureEvent::CreatureUntagged { tag_id } => advancing(
+            concat!(
+                "WITH advanced AS (",
+                advance!(),
+                " RETURNING id) DELETE FROM creature_tags \
+             WHERE creature_id IN (SELECT id FROM advanced) AND tag_id = $5"
+            ),
+            recorded,
         )
-        .bind(id)
+        .bind(tag_id.as_uuid()),
+        CreatureEvent::AvatarRequested { request_id } => advancing(
+            advance!("avatar_state = 'pending', avatar_request_id = $5, avatar_failure = NULL"),
+            recorded,
+        )
         .bind(request_id),
-        CreatureEvent::AvatarGenerated { request_id, image } => sqlx::query(
-            "UPDATE creatures SET avatar_state = 'ready', avatar_request_id = $2, \
-                 avatar_sha256 = $3, avatar_content_type = $4, avatar_failure = NULL WHERE id = $1",
+        CreatureEvent::AvatarGenerated { request_id, image } => advancing(
+            advance!(
+                "avatar_state = 'ready', avatar_request_id = $5, avatar_sha256 = $6, \
+             avatar_content_type = $7, avatar_failure = NULL"
+            ),
+            recorded,
         )
-        .bind(id)
         .bind(request_id)
         .bind(&image.sha256)
         .bind(&image.content_type),
-        CreatureEvent::AvatarGenerationFailed { request_id, reason } => sqlx::query(
-            "UPDATE creatures \
-             SET avatar_state = 'failed', avatar_request_id = $2, avatar_failure = $3 WHERE id = $1",
+        CreatureEvent::AvatarGenerationFailed { request_id, reason } => advancing(
+            advance!("avatar_state = 'failed', avatar_request_id = $5, avatar_failure = $6"),
+            recorded,
         )
-        .bind(id)
         .bind(request_id)
         .bind(reason),
-        CreatureEvent::CreatureArchived {} => {
-            sqlx::query("UPDATE creatures SET archived = true WHERE id = $1").bind(id)
-        }
+        CreatureEvent::CreatureArchived {} => advancing(advance!("archived = true"), recorded),
     };
-    change.execute(conn).await?;
+    query.execute(conn).await?;
     Ok(())
+}
+
+/// `sql` (written with [`advance!`]) with the event's own place bound as `$1`–`$4`.
+fn advancing<'q>(sql: &'static str, recorded: &RecordedEvent) -> Query<'q, Postgres, PgArguments> {
+    sqlx::query(sql)
+        .bind(recorded.stream_id)
+        .bind(version(recorded))
+        .bind(recorded.position)
+        .bind(recorded.recorded_at)
 }
 
 fn version(recorded: &RecordedEvent) -> i32 {
