@@ -219,8 +219,12 @@ async fn rotate_keys(args: RotateKeysArgs) -> anyhow::Result<()> {
             uuid::Uuid::now_v7(),
         ))
         .await?;
+    let redis =
+        worker::redis_link::RedisLink::new(&args.redis.redis_url, &args.redis.redis_prefix)?;
+    let announced = crate::auth::ring_sync::announce(&redis, &kid).await;
     tracing::info!(
         kid,
+        announced,
         revoke_previous = args.revoke_previous,
         "signing keys rotated from the shell"
     );

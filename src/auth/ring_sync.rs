@@ -6,10 +6,23 @@ use super::KeyRing;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
+use worker::redis_link::RedisLink;
 
 /// The channel rotations are announced on.
 pub fn channel(prefix: &str) -> String {
     format!("{prefix}:signing-keys")
+}
+
+/// Tells every running instance that `kid` is the new signing key; false when Redis could not
+/// be reached (instances then pick it up at their next periodic reload).
+pub async fn announce(redis: &RedisLink, kid: &str) -> bool {
+    let announced = redis.publish(&channel(redis.prefix()), kid).await;
+    if !announced {
+        tracing::warn!(
+            "rotation not announced (Redis unavailable): instances reload within seconds"
+        );
+    }
+    announced
 }
 
 /// Reloads `keys` whenever a rotation is announced, for as long as the process runs.

@@ -81,20 +81,41 @@ async fn create_admin_creates_an_admin_or_promotes_a_user() {
 }
 
 #[tokio::test]
-async fn rotate_keys_from_the_shell_revokes_earlier_tokens_when_asked() {
+async fn rotate_keys_from_the_shell_is_announced_and_revokes_earlier_tokens_when_asked() {
+    use futures::StreamExt;
     let app = crate::helpers::spawn_app().await;
     let user = app.user("ada").await;
     let url = app.db.url();
+    let client = redis::Client::open(app.redis.redis_url.as_str()).unwrap();
+    let channel = format!("{}:signing-keys", app.redis.redis_prefix);
+    let mut announcements = worker::wake::subscribe(&client, &channel)
+        .await
+        .unwrap()
+        .into_on_message();
     let output = bestiary(
         &["rotate-keys", "--revoke-previous"],
-        &[("DATABASE_URL", url.as_str())],
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("REDIS_URL", app.redis.redis_url.as_str()),
+            ("REDIS_PREFIX", app.redis.redis_prefix.as_str()),
+        ],
     );
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("earlier tokens end now"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("earlier tokens end now"), "{stdout}");
+    let kid = stdout
+        .split_once("new signing key ")
+        .and_then(|(_, rest)| rest.split(';').next())
+        .expect("the new key's id is printed");
+    let announced = tokio::time::timeout(std::time::Duration::from_secs(5), announcements.next())
+        .await
+        .expect("the rotation is announced on Redis")
+        .expect("the subscription stays open");
+    assert_eq!(announced.get_payload::<String>().unwrap(), kid);
     // The API reloads its ring on its own within seconds; a forced look happens on an unknown key.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {

@@ -51,12 +51,7 @@ async fn rotate_keys(
             correlation.0,
         ))
         .await?;
-    let channel = crate::auth::ring_sync::channel(state.redis.prefix());
-    if !state.redis.publish(&channel, &kid).await {
-        tracing::warn!(
-            "rotation not announced (Redis unavailable): instances reload within seconds"
-        );
-    }
+    crate::auth::ring_sync::announce(&state.redis, &kid).await;
     tracing::info!(admin = %admin.sub, kid, revoke_previous = query.revoke_previous, "signing keys rotated");
     Ok(crate::http::json::Json(json!({
         "kid": kid,
