@@ -126,16 +126,30 @@ impl Accounts {
     }
 
     /// Makes sure `email` is an admin: registers them (with `password`) or promotes them.
+    /// Instances starting together may race to register the same admin: the one that loses
+    /// the e-mail finds the winner's user and promotes it (a no-op), so every instance starts.
     pub async fn ensure_admin(&self, registration: Registration) -> Result<UserId, AccountError> {
-        let Some((id, _)) = self.find(&registration.email).await? else {
-            let registered = self.register(
-                registration,
-                Role::Admin,
-                Actor::System,
-                Uuid::now_v7(),
-                |command| command,
-            );
-            return Ok(registered.await?.0);
+        let email = registration.email.clone();
+        if self.find(&email).await?.is_none() {
+            let registered = self
+                .register(
+                    registration,
+                    Role::Admin,
+                    Actor::System,
+                    Uuid::now_v7(),
+                    |command| command,
+                )
+                .await;
+            match registered {
+                Ok((id, _)) => return Ok(id),
+                Err(AccountError::Command(CommandError::Store(StoreError::Taken(
+                    UniqueSet::UserEmail,
+                )))) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        let Some((id, _)) = self.find(&email).await? else {
+            return Err(StoreError::Taken(UniqueSet::UserEmail).into());
         };
         let promote = UserCommand::ChangeRole(Role::Admin);
         self.commands

@@ -1,6 +1,8 @@
 //! Registration, login and passwords over HTTP.
 
 use crate::helpers::{assert_problem, spawn_app, spawn_app_with, test_config, test_redis};
+use bestiary::api::Api;
+use commands::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -139,6 +141,25 @@ async fn the_bootstrap_admin_is_an_admin() {
         .await
         .unwrap();
     assert_eq!(me["role"], "admin");
+}
+
+#[tokio::test]
+async fn instances_starting_together_agree_on_one_bootstrap_admin() {
+    let db = TestDatabase::create().await;
+    let (config, redis) = (test_config(), test_redis());
+    let secret = || bestiary::config::Secret::new(crate::helpers::SECRET);
+    let starts = (0..4).map(|_| Api::build(db.pool.clone(), &config, &redis, secret()));
+    for started in futures::future::join_all(starts).await {
+        started.expect("every instance starts");
+    }
+    let admins: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE event_type = 'UserRegistered' \
+         AND payload->>'role' = 'admin'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(admins, 1);
 }
 
 #[tokio::test]
