@@ -38,6 +38,12 @@ impl Lease {
         }
     }
 
+    /// Gives the lease up now (dropping it also does, once PostgreSQL notices the connection
+    /// is gone).
+    pub async fn release(self) {
+        self.connection.close().await.ok();
+    }
+
     /// Whether the lease's connection is still alive (and so the lock still held).
     pub async fn is_held(&mut self) -> bool {
         self.connection.ping().await.is_ok()

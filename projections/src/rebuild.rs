@@ -11,7 +11,7 @@
 
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
-use crate::lease::{Lease, REBUILD_BASE};
+use crate::lease::{LEASE_CLASS, Lease, REBUILD_BASE};
 use crate::projection::{Projection, use_schema};
 use crate::reader::{OrderedEvent, read_after};
 use chrono::{DateTime, Utc};
@@ -104,6 +104,54 @@ pub async fn claim(pool: &PgPool, projection: Projection) -> Result<Rebuild, Reb
     })
 }
 
+/// Records as failed the rebuilds whose row says they run while nobody holds their lease: their
+/// process ended (killed, crashed, lost its connection) before they finished. The swap records
+/// `done` in its own transaction, so such a rebuild never swapped: the live tables are as they
+/// were, and the next rebuild clears the shadow it left.
+async fn fail_abandoned(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let unfinished: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM projection_rebuilds WHERE state IN ('running', 'cancelling')",
+    )
+    .fetch_all(pool)
+    .await?;
+    if unfinished.is_empty() {
+        return Ok(());
+    }
+    let held: Vec<i64> = sqlx::query_scalar(
+        "SELECT objid::int8 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND objsubid = 2 AND classid::int8 = $1",
+    )
+    .bind(i64::from(LEASE_CLASS))
+    .fetch_all(pool)
+    .await?;
+    let options = (*pool.connect_options()).clone();
+    for projection in unfinished
+        .iter()
+        .filter_map(|name| Projection::from_name(name))
+        .filter(|projection| !held.contains(&i64::from(REBUILD_BASE + projection.index())))
+    {
+        // While this lease is held no rebuild of the projection runs or can start.
+        let Some(lease) = Lease::try_acquire(&options, REBUILD_BASE + projection.index()).await?
+        else {
+            continue;
+        };
+        sqlx::query(
+            "UPDATE projection_rebuilds SET state = 'failed', error = $2, finished_at = now(), \
+                 updated_at = now() WHERE name = $1 AND state IN ('running', 'cancelling')",
+        )
+        .bind(projection.name())
+        .bind(ABANDONED)
+        .execute(pool)
+        .await?;
+        lease.release().await;
+    }
+    Ok(())
+}
+
+/// Why an abandoned rebuild failed, as admins read it.
+pub const ABANDONED: &str =
+    "its process stopped before it finished; the live tables are unchanged, start it again";
+
 fn shadow(projection: Projection) -> String {
     format!("{}_rebuild", projection.schema())
 }
@@ -153,7 +201,7 @@ impl Rebuild {
             let drop = format!("DROP SCHEMA IF EXISTS {} CASCADE", retired(projection));
             sqlx::query(sqlx::AssertSqlSafe(drop)).execute(pool).await?;
         }
-        if let Some(last) = status(pool)
+        if let Some(last) = read_progress(pool)
             .await?
             .into_iter()
             .find(|p| p.name == projection.name())
@@ -185,7 +233,7 @@ impl Rebuild {
             apply(&mut tx, projection, &events).await?;
             advance(&mut tx, projection, &events).await?;
             tx.commit().await?;
-            if let Some(now) = status(pool)
+            if let Some(now) = read_progress(pool)
                 .await?
                 .into_iter()
                 .find(|p| p.name == projection.name())
@@ -232,6 +280,14 @@ impl Rebuild {
                  events_applied = r.events_done, state = 'running', failed_position = NULL, \
                  failed_reason = NULL, updated_at = now() \
              FROM projection_rebuilds r WHERE r.name = c.name AND c.name = $1",
+        )
+        .bind(projection.name())
+        .execute(&mut *tx)
+        .await?;
+        // Recorded with the swap, so a process that dies right after still reports it done.
+        sqlx::query(
+            "UPDATE projection_rebuilds SET state = 'done', finished_at = now(), updated_at = now() \
+             WHERE name = $1",
         )
         .bind(projection.name())
         .execute(&mut *tx)
@@ -304,6 +360,12 @@ pub async fn cancel(pool: &PgPool, projection: Projection) -> Result<bool, sqlx:
 
 /// The latest rebuild of each projection that was ever rebuilt.
 pub async fn status(pool: &PgPool) -> Result<Vec<RebuildProgress>, sqlx::Error> {
+    fail_abandoned(pool).await?;
+    read_progress(pool).await
+}
+
+/// The rows as they stand.
+async fn read_progress(pool: &PgPool) -> Result<Vec<RebuildProgress>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT name, state, events_done, events_total, started_at, finished_at, error, \
              EXTRACT(EPOCH FROM COALESCE(finished_at, updated_at) - started_at)::float8 AS seconds \

@@ -1,4 +1,5 @@
-//! Rebuilds: a cancelled one leaves the live tables untouched; a second one is refused.
+//! Rebuilds: a cancelled one leaves the live tables untouched; a second one is refused; one
+//! whose process stopped is reported failed and can be started again.
 
 use crate::fixture::{Fixture, dump};
 use projections::Projection;
@@ -94,4 +95,62 @@ async fn a_cancelled_rebuild_leaves_the_live_tables_untouched() {
         Finished::Swapped
     );
     assert_eq!(dump(&fixture.db.pool, Projection::Creatures).await, before);
+}
+
+#[tokio::test]
+async fn a_rebuild_whose_process_stopped_is_reported_failed_and_can_start_again() {
+    let fixture = Fixture::new().await;
+    bulk_register(&fixture, 8_000).await;
+    fixture.catch_up(Projection::Creatures).await;
+    let before = dump(&fixture.db.pool, Projection::Creatures).await;
+    let creatures = |status: Vec<rebuild::RebuildProgress>| {
+        status.into_iter().find(|p| p.name == "creatures").unwrap()
+    };
+
+    let claimed = rebuild::claim(&fixture.db.pool, Projection::Creatures)
+        .await
+        .unwrap();
+    let pool = fixture.db.pool.clone();
+    let running = tokio::spawn(async move { claimed.run(&pool, |_| {}).await });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = creatures(rebuild::status(&fixture.db.pool).await.unwrap());
+        assert_eq!(
+            now.state, "running",
+            "a live rebuild is not judged abandoned"
+        );
+        if now.events_done > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the rebuild never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Its process dies: the task and its connections go, with no outcome recorded.
+    running.abort();
+    assert!(running.await.unwrap_err().is_cancelled());
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let failed = loop {
+        let now = creatures(rebuild::status(&fixture.db.pool).await.unwrap());
+        if now.state != "running" {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "still reported running");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(failed.state, "failed");
+    assert_eq!(failed.error.as_deref(), Some(rebuild::ABANDONED));
+    assert!(failed.finished_at.is_some());
+    assert_eq!(dump(&fixture.db.pool, Projection::Creatures).await, before);
+
+    let again = rebuild::claim(&fixture.db.pool, Projection::Creatures)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.run(&fixture.db.pool, |_| {}).await.unwrap(),
+        Finished::Swapped
+    );
+    assert_eq!(dump(&fixture.db.pool, Projection::Creatures).await, before);
+    let done = creatures(rebuild::status(&fixture.db.pool).await.unwrap());
+    assert_eq!((done.state.as_str(), done.error), ("done", None));
 }
