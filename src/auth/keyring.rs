@@ -127,6 +127,30 @@ impl KeyRing {
         .map_err(|error| TokenError::Signing(error.to_string()))
     }
 
+    /// Signs again a token stored [`unsigned`](super::tokens::unsigned), with the key it names:
+    /// HS256 is deterministic, so this is the token first issued. Fails if that key has left
+    /// the ring (revoked, or past its grace).
+    pub async fn sign_again(&self, unsigned: &str) -> Result<String, TokenError> {
+        let message = unsigned
+            .strip_suffix('.')
+            .ok_or_else(|| TokenError::Invalid("not an unsigned token".into()))?;
+        let kid = jsonwebtoken::decode_header(unsigned)
+            .map_err(|error| TokenError::Invalid(error.to_string()))?
+            .kid
+            .ok_or_else(|| TokenError::Invalid("no key id".into()))?;
+        if self.material(&kid).await.is_none() {
+            self.reload().await?;
+        }
+        let material = self.material(&kid).await.ok_or(TokenError::UnknownKey)?;
+        let signature = jsonwebtoken::crypto::sign(
+            message.as_bytes(),
+            &EncodingKey::from_secret(&material),
+            Algorithm::HS256,
+        )
+        .map_err(|error| TokenError::Signing(error.to_string()))?;
+        Ok(format!("{message}.{signature}"))
+    }
+
     /// Verifies a token: HS256 only, a known unexpired key, not expired, our issuer.
     pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token)

@@ -32,6 +32,14 @@ impl Claims {
     }
 }
 
+/// The token without its signature (`header.claims.`): what it says, unable to authenticate.
+pub fn unsigned(token: &str) -> String {
+    match token.rsplit_once('.') {
+        Some((message, _)) => format!("{message}."),
+        None => token.to_owned(),
+    }
+}
+
 /// Why a token was refused. The reasons are logged, never sent: the client only learns that
 /// its token is not valid.
 #[derive(Debug, thiserror::Error)]

@@ -274,6 +274,81 @@ async fn registration_and_login_replay_their_first_answer() {
 }
 
 #[tokio::test]
+async fn a_stored_login_answer_holds_no_token_that_authenticates_yet_replays_the_same_token() {
+    let app = spawn_app().await;
+    app.user("ada").await;
+    let login = || {
+        app.request(Method::POST, "/auth/login", None)
+            .header("idempotency-key", "signin")
+            .json(&json!({"email": "ada@example.org", "password": "password123"}))
+            .send()
+    };
+    let first: Value = login().await.unwrap().json().await.unwrap();
+    let token = first["access_token"].as_str().unwrap().to_owned();
+
+    let stored: String =
+        sqlx::query_scalar("SELECT body FROM idempotency_keys WHERE key = 'signin'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(
+        !stored.contains(&token),
+        "the durable answer holds the token"
+    );
+    let stored: Value = serde_json::from_str(&stored).unwrap();
+    let stored_token = stored["access_token"].as_str().unwrap();
+    let me = app
+        .send(Method::GET, "/auth/me", Some(stored_token), None)
+        .await;
+    assert_problem(me, StatusCode::UNAUTHORIZED).await;
+    let client = redis::Client::open(app.redis.redis_url.as_str()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let pattern = format!("{}:idempotency:answer:*:signin", app.redis.redis_prefix);
+    let cached: Vec<String> = redis::cmd("KEYS")
+        .arg(&pattern)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(cached.len(), 1);
+    let cached_answer: String = redis::cmd("GET")
+        .arg(&cached[0])
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert!(
+        !cached_answer.contains(&token),
+        "the cached answer holds the token"
+    );
+
+    // Replayed from Redis, then from PostgreSQL: the very token first issued.
+    let replay = login().await.unwrap();
+    assert!(replayed(&replay));
+    assert_eq!(replay.json::<Value>().await.unwrap(), first);
+    let _: () = redis::cmd("DEL")
+        .arg(&cached[0])
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    let replay = login().await.unwrap();
+    assert!(replayed(&replay));
+    assert_eq!(replay.json::<Value>().await.unwrap(), first);
+
+    // Once its key is revoked, the token cannot be handed out again.
+    let admin = app.admin().await;
+    let rotated = app
+        .send(
+            Method::POST,
+            "/admin/rotate-keys?revoke_previous=true",
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let problem = assert_problem(login().await.unwrap(), StatusCode::UNAUTHORIZED).await;
+    assert!(!problem.to_string().contains(stored_token));
+}
+
+#[tokio::test]
 async fn expired_keys_are_cleaned_up_and_then_run_afresh() {
     let app = spawn_app().await;
     let user = app.user("ada").await;

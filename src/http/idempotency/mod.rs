@@ -5,7 +5,8 @@
 //! is looked up in Redis (fast) and PostgreSQL (durable); a different request under the same
 //! key is 422. Otherwise an in-flight marker is set in Redis (a concurrent repeat gets 409) and
 //! the command runs; its answer is stored in PostgreSQL in the transaction of its events (see
-//! `commands::idempotency`), or right after when it appended none, and cached in Redis.
+//! `commands::idempotency`), or right after when it appended none, and cached in Redis. An
+//! answer carrying an access token is stored without its signature ([`sealing`]).
 
 mod cache;
 
@@ -13,6 +14,7 @@ pub use cache::redis_keys;
 mod context;
 mod fingerprint;
 mod scope;
+mod sealing;
 
 pub use context::{Idempotency, IdempotencyContext, to_response};
 pub use fingerprint::{FingerprintKey, fingerprint};
@@ -100,7 +102,7 @@ async fn run_keyed(
     let cache = cache::Cache::new(&state.redis, &scope, &key);
 
     if let Some(stored) = stored(state, &cache, &scope, &key).await? {
-        return Ok(replay(&stored, &fingerprint));
+        return Ok(replay(state, stored, &fingerprint).await);
     }
     if !cache.mark_in_flight().await {
         return Err(ApiError::Conflict {
@@ -157,7 +159,7 @@ async fn finish(
             .await
             .map_err(|error| ApiError::from(error).into_response())?;
         return Ok(match stored {
-            Some((stored, _)) => replay(&stored, &context.fingerprint),
+            Some((stored, _)) => replay(state, stored, &context.fingerprint).await,
             None => in_flight(),
         });
     }
@@ -174,7 +176,7 @@ async fn finish(
         content_type: header_text(&parts, header::CONTENT_TYPE)
             .unwrap_or_else(|| "application/json".into()),
         location: header_text(&parts, header::LOCATION),
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body: sealing::seal(String::from_utf8_lossy(&body).into_owned()),
     };
     let mut connection = state
         .pool
@@ -208,11 +210,15 @@ fn header_text(parts: &axum::http::response::Parts, name: header::HeaderName) ->
 }
 
 /// The stored answer, if it was for the same request; 422 if the key was used for another.
-fn replay(stored: &StoredResponse, fingerprint: &str) -> Response {
+async fn replay(state: &AppState, stored: StoredResponse, fingerprint: &str) -> Response {
     if stored.fingerprint != fingerprint {
         return ApiError::IdempotencyKeyReused.into_response();
     }
-    let mut response = context::to_response(stored);
+    let stored = match sealing::unseal(&state.keys, stored).await {
+        Ok(stored) => stored,
+        Err(error) => return error.into_response(),
+    };
+    let mut response = context::to_response(&stored);
     response
         .headers_mut()
         .insert(REPLAYED, HeaderValue::from_static("true"));
