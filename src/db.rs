@@ -1,5 +1,5 @@
 //! Connecting to PostgreSQL: create the database if it is missing, apply migrations, and say
-//! clearly what is wrong when the server cannot be reached.
+//! clearly what is wrong when the server cannot be reached or cannot order the log.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};
@@ -22,6 +22,19 @@ pub enum DatabaseError {
         url: String,
         /// What the driver said.
         reason: String,
+    },
+    /// The server's transaction counter is behind the ids in the log: a dump restored into a
+    /// new server. Readers would neither see the restored events nor order new ones after them.
+    #[error(
+        "the event log holds transaction ids up to {highest}, but this PostgreSQL server is only \
+         at {next}: it was restored from a dump into a new server. Move the server's transaction \
+         counter past the log first (docs/operations.md, \"Restoring into a new PostgreSQL server\")"
+    )]
+    CounterBehindLog {
+        /// The highest transaction id in `events`.
+        highest: String,
+        /// The server's next transaction id.
+        next: String,
     },
     /// Migrations failed.
     #[error("migrations failed on {url}: {reason}")]
@@ -85,7 +98,33 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPo
             url: redact(url),
             reason: error.to_string(),
         })?;
+    check_counter(&pool, url).await?;
     Ok(pool)
+}
+
+/// Refuses a server whose transaction counter is behind the event log. Every id a server has
+/// handed out, running transactions' included, is below its snapshot's `xmax`, so an event at
+/// or above it was written on another server.
+async fn check_counter(pool: &PgPool, url: &str) -> Result<(), DatabaseError> {
+    let (highest, next): (Option<String>, String) = sqlx::query_as(
+        "SELECT (SELECT max(transaction_id) FROM events)::text, \
+                pg_snapshot_xmax(pg_current_snapshot())::text",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|error| DatabaseError::Unreachable {
+        url: redact(url),
+        reason: one_line(&error),
+    })?;
+    let behind = highest
+        .as_deref()
+        .and_then(|highest| highest.parse::<u64>().ok())
+        .zip(next.parse::<u64>().ok())
+        .is_some_and(|(highest, next)| highest >= next);
+    match highest {
+        Some(highest) if behind => Err(DatabaseError::CounterBehindLog { highest, next }),
+        _ => Ok(()),
+    }
 }
 
 fn is_missing_database(error: &sqlx::Error) -> bool {
