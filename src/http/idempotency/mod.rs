@@ -2,9 +2,10 @@
 //! first answer (`Idempotent-Replayed: true`) and executes nothing.
 //!
 //! Keys are scoped to the caller ([`scope`]). Before a keyed command runs, its stored answer
-//! is looked up in Redis (fast) and PostgreSQL (durable); a different request under the same
-//! key is 422. Otherwise an in-flight marker is set in Redis (a concurrent repeat gets 409) and
-//! the command runs; its answer is stored in PostgreSQL in the transaction of its events (see
+//! is looked up in Redis (fast) and PostgreSQL (durable) while an in-flight marker is set in
+//! Redis, all three at once; a stored answer is replayed (a different request under the same
+//! key is 422), a marker held by another request is 409, and otherwise the command runs. Its
+//! answer is stored in PostgreSQL in the transaction of its events (see
 //! `commands::idempotency`), or right after when it appended none, and cached in Redis. An
 //! answer carrying an access token is stored without its signature ([`sealing`]).
 
@@ -101,17 +102,40 @@ async fn run_keyed(
     );
     let cache = cache::Cache::new(&state.redis, &scope, &key);
 
-    if let Some(stored) = stored(state, &cache, &scope, &key).await? {
+    // The three lookups are independent: one round trip's wait instead of three. The marker
+    // is set even when an answer turns out to be stored, and then released at once.
+    let (cached, durable, marked) = tokio::join!(
+        cache.get(),
+        durable::find(&state.pool, &scope, &key),
+        cache.mark_in_flight()
+    );
+    let stored = match cached {
+        Some(stored) => Some(stored),
+        None => {
+            let durable = match durable {
+                Ok(durable) => durable,
+                Err(error) => {
+                    if marked {
+                        cache.release().await;
+                    }
+                    return Err(ApiError::from(error).into_response());
+                }
+            };
+            if let Some((stored, left)) = &durable {
+                // Cached only for the time the durable answer has left, never longer.
+                cache.put(stored, *left).await;
+            }
+            durable.map(|(stored, _)| stored)
+        }
+    };
+    if let Some(stored) = stored {
+        if marked {
+            cache.release().await;
+        }
         return Ok(replay(state, stored, &fingerprint).await);
     }
-    if !cache.mark_in_flight().await {
-        return Err(ApiError::Conflict {
-            slug: "request-in-flight",
-            detail: "a request with this Idempotency-Key is still being processed; retry shortly"
-                .into(),
-            current_version: None,
-        }
-        .into_response());
+    if !marked {
+        return Err(in_flight());
     }
     let context = IdempotencyContext::new(
         scope.clone(),
@@ -125,26 +149,6 @@ async fn run_keyed(
     let answer = finish(state, &cache, &context, response).await;
     cache.release().await;
     answer
-}
-
-/// The stored answer for the key, from Redis or else PostgreSQL (then cached again).
-async fn stored(
-    state: &AppState,
-    cache: &cache::Cache<'_>,
-    scope: &str,
-    key: &str,
-) -> Result<Option<StoredResponse>, Response> {
-    if let Some(stored) = cache.get().await {
-        return Ok(Some(stored));
-    }
-    let stored = durable::find(&state.pool, scope, key)
-        .await
-        .map_err(|error| ApiError::from(error).into_response())?;
-    if let Some((stored, left)) = &stored {
-        // Cached only for the time the durable answer has left, never longer.
-        cache.put(stored, *left).await;
-    }
-    Ok(stored.map(|(stored, _)| stored))
 }
 
 /// Stores the answer of an executed command, or replays the stored one if it lost a race.
@@ -183,11 +187,14 @@ async fn finish(
         .acquire()
         .await
         .map_err(|error| ApiError::from(commands::StoreError::from(error)).into_response())?;
-    // A command that appended events stored this already, in their transaction.
-    durable::save(&mut connection, &context.record(), &stored)
-        .await
-        .map_err(|error| ApiError::from(error).into_response())?;
-    cache.put(&stored, state.idempotency_ttl).await;
+    // A command that appended events stored this already, in their transaction. The cache is
+    // filled meanwhile; the marker goes only once the answer is durable (see `run_keyed`).
+    let record = context.record();
+    let (saved, ()) = tokio::join!(
+        durable::save(&mut connection, &record, &stored),
+        cache.put(&stored, state.idempotency_ttl)
+    );
+    saved.map_err(|error| ApiError::from(error).into_response())?;
     Ok(Response::from_parts(parts, Body::from(body)))
 }
 
