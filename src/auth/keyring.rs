@@ -134,14 +134,9 @@ impl KeyRing {
         let message = unsigned
             .strip_suffix('.')
             .ok_or_else(|| TokenError::Invalid("not an unsigned token".into()))?;
-        let kid = jsonwebtoken::decode_header(unsigned)
-            .map_err(|error| TokenError::Invalid(error.to_string()))?
-            .kid
-            .ok_or_else(|| TokenError::Invalid("no key id".into()))?;
-        if self.material(&kid).await.is_none() {
-            self.reload().await?;
-        }
-        let material = self.material(&kid).await.ok_or(TokenError::UnknownKey)?;
+        let header = jsonwebtoken::decode_header(unsigned)
+            .map_err(|error| TokenError::Invalid(error.to_string()))?;
+        let material = self.material_named_by(header).await?;
         let signature = jsonwebtoken::crypto::sign(
             message.as_bytes(),
             &EncodingKey::from_secret(&material),
@@ -161,15 +156,7 @@ impl KeyRing {
                 header.alg
             )));
         }
-        let kid = header
-            .kid
-            .ok_or_else(|| TokenError::Invalid("no key id".into()))?;
-        let age = self.ring.read().await.loaded_at.elapsed();
-        let known = self.material(&kid).await;
-        if age > MAX_RING_AGE || (known.is_none() && age > MIN_RELOAD_INTERVAL) {
-            self.reload().await?;
-        }
-        let material = self.material(&kid).await.ok_or(TokenError::UnknownKey)?;
+        let material = self.material_named_by(header).await?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
@@ -190,6 +177,20 @@ impl KeyRing {
         let kid = rotate(&self.pool, grace).await?;
         self.reload().await?;
         Ok(kid)
+    }
+
+    /// The material of the unexpired key a token's header names; the ring is read again when
+    /// it is old, or (at most every [`MIN_RELOAD_INTERVAL`]) when it does not know the key.
+    async fn material_named_by(&self, header: Header) -> Result<[u8; 32], TokenError> {
+        let kid = header
+            .kid
+            .ok_or_else(|| TokenError::Invalid("no key id".into()))?;
+        let age = self.ring.read().await.loaded_at.elapsed();
+        let known = self.material(&kid).await;
+        if age > MAX_RING_AGE || (known.is_none() && age > MIN_RELOAD_INTERVAL) {
+            self.reload().await?;
+        }
+        self.material(&kid).await.ok_or(TokenError::UnknownKey)
     }
 
     async fn material(&self, kid: &str) -> Option<[u8; 32]> {
