@@ -106,9 +106,10 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPo
 /// handed out, running transactions' included, is below its snapshot's `xmax`, so an event at
 /// or above it was written on another server.
 async fn check_counter(pool: &PgPool, url: &str) -> Result<(), DatabaseError> {
-    let (highest, next): (Option<String>, String) = sqlx::query_as(
-        "SELECT (SELECT max(transaction_id) FROM events)::text, \
-                pg_snapshot_xmax(pg_current_snapshot())::text",
+    let (highest, next, behind): (Option<String>, String, Option<bool>) = sqlx::query_as(
+        "SELECT highest::text, next::text, highest >= next \
+         FROM (SELECT (SELECT max(transaction_id) FROM events) AS highest, \
+                      pg_snapshot_xmax(pg_current_snapshot()) AS next) AS ids",
     )
     .fetch_one(pool)
     .await
@@ -116,13 +117,10 @@ async fn check_counter(pool: &PgPool, url: &str) -> Result<(), DatabaseError> {
         url: redact(url),
         reason: one_line(&error),
     })?;
-    let behind = highest
-        .as_deref()
-        .and_then(|highest| highest.parse::<u64>().ok())
-        .zip(next.parse::<u64>().ok())
-        .is_some_and(|(highest, next)| highest >= next);
     match highest {
-        Some(highest) if behind => Err(DatabaseError::CounterBehindLog { highest, next }),
+        Some(highest) if behind == Some(true) => {
+            Err(DatabaseError::CounterBehindLog { highest, next })
+        }
         _ => Ok(()),
     }
 }
