@@ -109,29 +109,21 @@ async fn run_keyed(
         durable::find(&state.pool, &scope, &key),
         cache.mark_in_flight()
     );
-    let stored = match cached {
-        Some(stored) => Some(stored),
-        None => {
-            let durable = match durable {
-                Ok(durable) => durable,
-                Err(error) => {
-                    if marked {
-                        cache.release().await;
-                    }
-                    return Err(ApiError::from(error).into_response());
-                }
-            };
-            if let Some((stored, left)) = &durable {
-                // Cached only for the time the durable answer has left, never longer.
-                cache.put(stored, *left).await;
-            }
-            durable.map(|(stored, _)| stored)
+    let stored = match (cached, durable) {
+        (Some(stored), _) => Ok(Some(stored)),
+        (None, Ok(Some((stored, left)))) => {
+            // Cached only for the time the durable answer has left, never longer.
+            cache.put(&stored, left).await;
+            Ok(Some(stored))
         }
+        (None, durable) => durable.map(|_| None),
     };
+    // Only a request that goes on to run the command keeps the marker.
+    if marked && !matches!(stored, Ok(None)) {
+        cache.release().await;
+    }
+    let stored = stored.map_err(|error| ApiError::from(error).into_response())?;
     if let Some(stored) = stored {
-        if marked {
-            cache.release().await;
-        }
         return Ok(replay(state, stored, &fingerprint).await);
     }
     if !marked {
