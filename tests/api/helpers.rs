@@ -189,6 +189,23 @@ impl TestApp {
         }
     }
 
+    /// Rotates the signing keys as `admin`, ending every earlier token at once.
+    pub async fn revoke_signing_keys(&self, admin: &TestUser) {
+        let response = self
+            .send(
+                Method::POST,
+                "/admin/rotate-keys?revoke_previous=true",
+                Some(&admin.token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "rotation with revocation"
+        );
+    }
+
     /// Creates a creature owned by `owner`; its id.
     pub async fn creature(&self, owner: &TestUser, name: &str) -> String {
         let body = json!({"name": name, "species": "dragon", "description": "", "traits": {"wings": 2}, "tags": []});

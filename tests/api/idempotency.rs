@@ -334,16 +334,7 @@ async fn a_stored_login_answer_holds_no_token_that_authenticates_yet_replays_the
     assert_eq!(replay.json::<Value>().await.unwrap(), first);
 
     // Once its key is revoked, the token cannot be handed out again.
-    let admin = app.admin().await;
-    let rotated = app
-        .send(
-            Method::POST,
-            "/admin/rotate-keys?revoke_previous=true",
-            Some(&admin.token),
-            None,
-        )
-        .await;
-    assert_eq!(rotated.status(), StatusCode::OK);
+    app.revoke_signing_keys(&app.admin().await).await;
     let problem = assert_problem(login().await.unwrap(), StatusCode::UNAUTHORIZED).await;
     assert!(!problem.to_string().contains(stored_token));
 }
