@@ -64,7 +64,9 @@ impl Aggregate for Creature {
             (Some(_), CreatureCommand::Register { .. }) => Err(CreatureError::AlreadyRegistered),
             (None, _) => Err(CreatureError::NotFound),
             (Some(creature), command) => {
-                if creature.archived {
+                // An archived creature still takes the outcome of the avatar request it had
+                // pending, so its avatar never stays `pending`; nothing else.
+                if creature.archived && !records_avatar_outcome(&command) {
                     return Err(CreatureError::Archived);
                 }
                 if !actor.may_change(creature.owner) {
@@ -80,7 +82,16 @@ impl Aggregate for Creature {
     }
 }
 
-/// Decides a command on a registered, unarchived creature the actor may change.
+/// Whether a command records the outcome of an avatar request.
+fn records_avatar_outcome(command: &CreatureCommand) -> bool {
+    matches!(
+        command,
+        CreatureCommand::RecordAvatarGenerated { .. } | CreatureCommand::RecordAvatarFailed { .. }
+    )
+}
+
+/// Decides a command on a registered creature the actor may change: an unarchived one, or an
+/// archived one for an avatar outcome.
 fn decide_change(
     creature: &CreatureState,
     command: CreatureCommand,

@@ -1,5 +1,6 @@
 //! The creature aggregate: a registered creature, its details, tags and avatar, until it is
-//! archived. Archived creatures accept no further change.
+//! archived. Archived creatures accept no further change but the outcome of the avatar
+//! request they had pending.
 
 mod command;
 mod decide;
@@ -40,7 +41,7 @@ pub struct CreatureState {
     pub tags: BTreeMap<TagId, TagName>,
     /// Where its avatar stands (`None` until the first request).
     pub avatar: Option<AvatarState>,
-    /// Whether it is archived (then it accepts no change).
+    /// Whether it is archived (then it accepts no change but its pending avatar's outcome).
     pub archived: bool,
 }
 

@@ -161,13 +161,61 @@ fn an_archived_creature_accepts_no_change() {
         CreatureCommand::RequestAvatar {
             request_id: Uuid::from_u128(5),
         },
-        CreatureCommand::RecordAvatarFailed {
-            request_id: FIRST_REQUEST,
-            reason: "late".into(),
-        },
     ] {
         assert_eq!(when(&given, admin(), command), Err(CreatureError::Archived));
     }
+}
+
+#[test]
+fn an_archived_creature_records_the_outcome_of_its_pending_avatar_request_once() {
+    let mut given = history();
+    given.push(CreatureEvent::CreatureArchived {});
+    let cancelled = CreatureCommand::RecordAvatarFailed {
+        request_id: FIRST_REQUEST,
+        reason: "the creature was archived".into(),
+    };
+    let events = when(&given, Actor::System, cancelled.clone()).unwrap();
+    assert_eq!(
+        events,
+        vec![CreatureEvent::AvatarGenerationFailed {
+            request_id: FIRST_REQUEST,
+            reason: "the creature was archived".into(),
+        }]
+    );
+    given.extend(events);
+    assert_eq!(
+        Creature::fold(&given).0.unwrap().avatar,
+        Some(AvatarState::Failed {
+            request_id: FIRST_REQUEST,
+            reason: "the creature was archived".into(),
+        }),
+        "no longer pending"
+    );
+    assert_eq!(
+        when(&given, Actor::System, cancelled),
+        Ok(vec![]),
+        "a repeat changes nothing"
+    );
+    let stale = CreatureCommand::RecordAvatarGenerated {
+        request_id: Uuid::from_u128(99),
+        image: AvatarImage {
+            sha256: "ab".repeat(32),
+            content_type: "image/svg+xml".into(),
+        },
+    };
+    assert_eq!(
+        when(&given, Actor::System, stale),
+        Err(CreatureError::StaleAvatarRequest(Uuid::from_u128(99)))
+    );
+    let late = CreatureCommand::RecordAvatarFailed {
+        request_id: FIRST_REQUEST,
+        reason: "late".into(),
+    };
+    assert_eq!(
+        when(&given, stranger(), late),
+        Err(CreatureError::Forbidden),
+        "only who may change the creature records it"
+    );
 }
 
 #[test]

@@ -143,13 +143,14 @@ fn requested(event: &RecordedEvent) -> Option<Job> {
     }
 }
 
-/// Every creature whose latest avatar request has no outcome (and that is not archived).
+/// Every creature whose latest avatar request has no outcome (archived ones too: their job
+/// records that the creature was archived).
 pub async fn unfinished(pool: &PgPool) -> Result<Vec<Job>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT stream_id, payload->>'request_id' AS request FROM ( \
              SELECT DISTINCT ON (stream_id) stream_id, event_type, payload FROM events \
              WHERE stream_type = 'creature' AND event_type IN \
-                 ('AvatarRequested', 'AvatarGenerated', 'AvatarGenerationFailed', 'CreatureArchived') \
+                 ('AvatarRequested', 'AvatarGenerated', 'AvatarGenerationFailed') \
              ORDER BY stream_id, version DESC) latest \
          WHERE event_type = 'AvatarRequested'",
     )

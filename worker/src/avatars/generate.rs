@@ -18,6 +18,9 @@ use std::time::Duration;
 /// How long the outcome's idempotency record is kept.
 const OUTCOME_KEY_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// The failure recorded for a request whose creature was archived before it was drawn.
+pub const ARCHIVED: &str = "the creature was archived";
+
 /// What a job came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -25,7 +28,9 @@ pub enum Outcome {
     Generated,
     /// Every attempt failed; the failure was recorded.
     Failed(String),
-    /// Nothing to do: the request is no longer pending (done, superseded, archived).
+    /// The creature was archived first: the request was recorded as failed, with [`ARCHIVED`].
+    Cancelled,
+    /// Nothing to do: the request is no longer pending (done or superseded).
     Skipped,
 }
 
@@ -67,7 +72,7 @@ impl Generator {
     /// Runs one job to its outcome.
     pub async fn run(&self, job: Job) -> Result<Outcome, Interrupted> {
         let loaded = self.commands.store().load::<Creature>(job.creature).await?;
-        let Some(creature) = loaded.state.0.filter(|creature| !creature.archived) else {
+        let Some(creature) = loaded.state.0 else {
             return Ok(Outcome::Skipped);
         };
         if creature.avatar
@@ -76,6 +81,15 @@ impl Generator {
             })
         {
             return Ok(Outcome::Skipped);
+        }
+        if creature.archived {
+            // Not drawn, but answered: the request's outcome is recorded, so it is not
+            // left pending.
+            let command = CreatureCommand::RecordAvatarFailed {
+                request_id: job.request,
+                reason: ARCHIVED.into(),
+            };
+            return self.record(job, command, Outcome::Cancelled).await;
         }
         let body = json!({
             "seed": job.creature.to_string(),
@@ -201,7 +215,7 @@ impl Generator {
             .idempotent(record, responder);
         match self.commands.execute(command).await {
             Ok(_) => Ok(outcome),
-            // Recorded already, superseded by a newer request, or archived meanwhile.
+            // Recorded already, or superseded by a newer request.
             Err(CommandError::Rejected(_))
             | Err(CommandError::Store(StoreError::DuplicateRequest)) => Ok(Outcome::Skipped),
             Err(CommandError::Store(error)) => Err(error.into()),

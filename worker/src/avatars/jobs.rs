@@ -89,6 +89,9 @@ fn log(job: Job, outcome: &Outcome) {
         Outcome::Failed(reason) => {
             tracing::warn!(creature = %job.creature, %reason, "avatar generation failed for good")
         }
+        Outcome::Cancelled => {
+            tracing::info!(creature = %job.creature, "avatar not drawn: the creature was archived")
+        }
         Outcome::Skipped => {
             tracing::debug!(creature = %job.creature, "avatar job no longer needed")
         }

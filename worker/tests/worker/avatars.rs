@@ -208,6 +208,36 @@ async fn an_avatar_service_down_past_the_budget_records_the_failure_and_a_new_re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_creature_archived_before_its_avatar_is_drawn_records_why_instead_of_staying_pending() {
+    let db = TestDatabase::create().await;
+    let port = free_port();
+    let calls = Arc::new(AtomicUsize::new(0));
+    start_ai_service(port, Duration::ZERO, calls.clone()).await;
+    let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
+    let id = register(&handler, "Smaug").await;
+    // Archived before any worker runs, so before its job does.
+    handler
+        .execute(Command::<Creature>::new(
+            id,
+            CreatureCommand::Archive,
+            Actor::System,
+            Uuid::now_v7(),
+        ))
+        .await
+        .unwrap();
+    let (worker, _) = start_worker(&db, "redis://127.0.0.1:6379", avatar_settings(port, 3, 100));
+    let failed = wait_for_avatar(&db.pool, id, "failed", Duration::from_secs(20)).await;
+    assert_eq!(
+        failed.avatar.failure.as_deref(),
+        Some(worker::avatars::generate::ARCHIVED)
+    );
+    assert!(failed.archived);
+    assert_eq!(count(&db.pool, "AvatarGenerationFailed", id).await, 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing was drawn");
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_job_of_a_worker_killed_mid_job_completes_elsewhere_once() {
     let db = TestDatabase::create().await;
     let port = free_port();
