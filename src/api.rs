@@ -14,7 +14,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use worker::notify;
-use worker::redis_link::RedisLink;
 
 /// The shortest `SECRET_KEY` accepted.
 pub const MIN_SECRET_CHARS: usize = 32;
@@ -36,10 +35,7 @@ impl Api {
         if secret.expose().chars().count() < MIN_SECRET_CHARS {
             anyhow::bail!("SECRET_KEY must be at least {MIN_SECRET_CHARS} characters");
         }
-        let redis = Arc::new(
-            RedisLink::new(&redis_config.redis_url, &redis_config.redis_prefix)
-                .map_err(|error| anyhow::anyhow!("REDIS_URL is not a valid Redis URL ({error})"))?,
-        );
+        let redis = Arc::new(redis_config.link()?);
         let commands = CommandHandler::new(EventStore::new(pool.clone()))
             .with_commit_hook(notify::head_publisher(redis.clone()));
         let accounts = Accounts::new(commands.clone(), PasswordHasher::new(config.bcrypt_cost));

@@ -70,6 +70,36 @@ pub struct RedisConfig {
     /// Prefix of every Redis key and channel (deployments sharing a Redis must differ).
     #[arg(long, env = "REDIS_PREFIX", default_value = "bestiary")]
     pub redis_prefix: String,
+    /// How long (milliseconds) one Redis call on a request's path may take before it is given up.
+    #[arg(long, env = "REDIS_TIMEOUT_MS", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub redis_timeout_ms: u64,
+    /// Failed or timed-out Redis calls in a row after which Redis is skipped for a while.
+    #[arg(long, env = "REDIS_CIRCUIT_FAILURES", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub redis_circuit_failures: u32,
+    /// How long (milliseconds) Redis is skipped before one call probes it again.
+    #[arg(long, env = "REDIS_CIRCUIT_COOLDOWN_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub redis_circuit_cooldown_ms: u64,
+}
+
+impl RedisConfig {
+    /// The timeout and circuit of every link to Redis on a request's path.
+    pub fn link_settings(&self) -> worker::redis_link::LinkSettings {
+        worker::redis_link::LinkSettings {
+            timeout: Duration::from_millis(self.redis_timeout_ms),
+            failures_to_open: self.redis_circuit_failures,
+            cool_down: Duration::from_millis(self.redis_circuit_cooldown_ms),
+        }
+    }
+
+    /// A link to this Redis (connected at its first call).
+    pub fn link(&self) -> anyhow::Result<worker::redis_link::RedisLink> {
+        worker::redis_link::RedisLink::new(
+            &self.redis_url,
+            &self.redis_prefix,
+            self.link_settings(),
+        )
+        .map_err(|error| anyhow::anyhow!("REDIS_URL is not a valid Redis URL ({error})"))
+    }
 }
 
 /// The worker's settings.
@@ -104,6 +134,7 @@ impl WorkerConfig {
         let mut settings = worker::WorkerSettings::new(&redis.redis_url, &redis.redis_prefix);
         settings.batch_size = self.worker_batch_size;
         settings.poll_interval = Duration::from_millis(self.worker_poll_ms);
+        settings.redis_link = redis.link_settings();
         let mut avatars = worker::avatars::AvatarSettings::new(&self.ai_service_url);
         avatars.attempts = self.avatar_attempts;
         avatars.backoff = Duration::from_millis(self.avatar_backoff_ms);

@@ -128,9 +128,7 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
 
 async fn refresh_avatars(args: RefreshArgs) -> anyhow::Result<()> {
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
-    let redis = worker::redis_link::RedisLink::new(&args.redis.redis_url, &args.redis.redis_prefix)
-        .map_err(|error| anyhow::anyhow!("REDIS_URL is not a valid Redis URL ({error})"))?;
-    let redis = std::sync::Arc::new(redis);
+    let redis = std::sync::Arc::new(args.redis.link()?);
     let commands = CommandHandler::new(EventStore::new(pool.clone()))
         .with_commit_hook(worker::notify::head_publisher(redis.clone()));
     let report = crate::refresh::refresh(
@@ -219,8 +217,7 @@ async fn rotate_keys(args: RotateKeysArgs) -> anyhow::Result<()> {
             uuid::Uuid::now_v7(),
         ))
         .await?;
-    let redis =
-        worker::redis_link::RedisLink::new(&args.redis.redis_url, &args.redis.redis_prefix)?;
+    let redis = args.redis.link()?;
     let announced = crate::auth::ring_sync::announce(&redis, &kid).await;
     tracing::info!(
         kid,

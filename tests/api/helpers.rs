@@ -55,6 +55,11 @@ pub fn test_redis() -> RedisConfig {
     RedisConfig {
         redis_url: "redis://127.0.0.1:6379".into(),
         redis_prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
+        // Generous: on a loaded test machine a slow answer must not pass for an outage (the
+        // outage tests use the default).
+        redis_timeout_ms: 500,
+        redis_circuit_failures: 3,
+        redis_circuit_cooldown_ms: 2_000,
     }
 }
 

@@ -15,6 +15,7 @@ mod openapi;
 mod reads;
 mod rebuild;
 mod recovery;
+mod redis_outage;
 mod refresh;
 mod tokens;
 mod users;

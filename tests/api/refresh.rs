@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
-use worker::redis_link::RedisLink;
 
 /// The real avatar service, counting how many calls it serves at once.
 async fn ai_service(current: Arc<AtomicUsize>, most: Arc<AtomicUsize>) -> String {
@@ -70,7 +69,7 @@ async fn refreshing_200_avatars_keeps_4_in_flight_and_a_second_run_skips_them_al
     settings.avatars = Some(avatars);
     tokio::spawn(worker::Worker::new(app.db.pool.clone(), settings).run(std::future::pending()));
 
-    let redis = Arc::new(RedisLink::new(&app.redis.redis_url, &app.redis.redis_prefix).unwrap());
+    let redis = Arc::new(app.redis.link().unwrap());
     let commands = CommandHandler::new(EventStore::new(app.db.pool.clone()))
         .with_commit_hook(worker::notify::head_publisher(redis.clone()));
     let owner = Actor::User {

@@ -45,6 +45,9 @@ impl System {
         let redis = RedisConfig {
             redis_url: "redis://127.0.0.1:6379".into(),
             redis_prefix: format!("browser-{}", uuid::Uuid::new_v4().simple()),
+            redis_timeout_ms: 500,
+            redis_circuit_failures: 3,
+            redis_circuit_cooldown_ms: 2_000,
         };
 
         let ai_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -39,6 +39,8 @@ pub struct WorkerSettings {
     pub idle_interval: Duration,
     /// Avatar jobs (none: this worker runs projections only).
     pub avatars: Option<avatars::AvatarSettings>,
+    /// Timeout and circuit of the link that announces recorded avatar outcomes.
+    pub redis_link: redis_link::LinkSettings,
 }
 
 impl WorkerSettings {
@@ -51,6 +53,7 @@ impl WorkerSettings {
             poll_interval: Duration::from_millis(500),
             idle_interval: Duration::from_secs(5),
             avatars: None,
+            redis_link: redis_link::LinkSettings::default(),
         }
     }
 }
@@ -123,7 +126,11 @@ impl Worker {
             stopped.clone(),
         ));
         // Outcomes wake every worker's projections, as the API's commands do.
-        let link = match redis_link::RedisLink::new(&self.settings.redis_url, prefix) {
+        let link = match redis_link::RedisLink::new(
+            &self.settings.redis_url,
+            prefix,
+            self.settings.redis_link,
+        ) {
             Ok(link) => std::sync::Arc::new(link),
             Err(error) => {
                 tracing::error!(%error, "avatar jobs cannot start");

@@ -1,25 +1,45 @@
-//! The API's link to Redis: connected lazily, and never in the way. With Redis down, calls
-//! give up within a fraction of a second and the API goes on without it.
+//! The API's link to Redis, never in the way: every call gives up after a short timeout, and
+//! after a few failures in a row a [`circuit`] skips Redis for a cool-down, so a hung or absent
+//! Redis costs a request at most one timeout, and most requests nothing. The connection is made
+//! lazily and remade in the background after a loss (redis-rs's `ConnectionManager`).
 
+mod circuit;
+
+use circuit::Circuit;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
+use std::time::Duration;
 
-/// How long a Redis call may take before it is given up.
-pub(crate) const TIMEOUT: Duration = Duration::from_millis(500);
-/// How often a missing connection is tried again.
-const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+/// How long one attempt to (re)connect may take; it runs in the background of the calls, each
+/// of which still gives up after its own timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
-struct State {
-    manager: Option<ConnectionManager>,
-    last_attempt: Option<Instant>,
+/// How the link bounds what Redis may cost a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkSettings {
+    /// How long one call may take before it is given up.
+    pub timeout: Duration,
+    /// Failed or timed-out calls in a row that open the circuit.
+    pub failures_to_open: u32,
+    /// How long an open circuit skips Redis before one call probes it.
+    pub cool_down: Duration,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_millis(50),
+            failures_to_open: 3,
+            cool_down: Duration::from_secs(2),
+        }
+    }
 }
 
 /// A Redis connection shared by the API's tasks, with the deployment's key prefix.
 pub struct RedisLink {
-    client: redis::Client,
+    manager: ConnectionManager,
     prefix: String,
-    state: Mutex<State>,
+    timeout: Duration,
+    circuit: Circuit,
 }
 
 impl std::fmt::Debug for RedisLink {
@@ -31,15 +51,18 @@ impl std::fmt::Debug for RedisLink {
 }
 
 impl RedisLink {
-    /// A link to `url`; nothing is connected yet.
-    pub fn new(url: &str, prefix: &str) -> Result<Self, redis::RedisError> {
+    /// A link to `url`; nothing is connected until the first call. Needs a Tokio runtime.
+    pub fn new(url: &str, prefix: &str, settings: LinkSettings) -> Result<Self, redis::RedisError> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(settings.timeout))
+            .set_number_of_retries(1);
+        let manager = ConnectionManager::new_lazy_with_config(redis::Client::open(url)?, config)?;
         Ok(Self {
-            client: redis::Client::open(url)?,
+            manager,
             prefix: prefix.to_owned(),
-            state: Mutex::new(State {
-                manager: None,
-                last_attempt: None,
-            }),
+            timeout: settings.timeout,
+            circuit: Circuit::new(settings.failures_to_open, settings.cool_down),
         })
     }
 
@@ -48,55 +71,25 @@ impl RedisLink {
         &self.prefix
     }
 
-    /// A connection, if Redis can be reached (tried at most once a second while it cannot).
-    pub async fn connection(&self) -> Option<ConnectionManager> {
-        let mut state = self.state.lock().await;
-        if let Some(manager) = &state.manager {
-            return Some(manager.clone());
-        }
-        if state
-            .last_attempt
-            .is_some_and(|at| at.elapsed() < RETRY_INTERVAL)
-        {
-            return None;
-        }
-        state.last_attempt = Some(Instant::now());
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT))
-            .set_number_of_retries(1);
-        match tokio::time::timeout(
-            2 * TIMEOUT,
-            ConnectionManager::new_with_config(self.client.clone(), config),
-        )
-        .await
-        {
-            Ok(Ok(manager)) => {
-                tracing::info!("connected to Redis");
-                state.manager = Some(manager.clone());
-                Some(manager)
+    /// Runs a command; `None` if Redis did not answer in time, failed, or is being skipped.
+    async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Option<T> {
+        let attempt = self.circuit.attempt()?;
+        let mut connection = self.manager.clone();
+        match tokio::time::timeout(self.timeout, command.query_async::<T>(&mut connection)).await {
+            Ok(Ok(value)) => {
+                attempt.succeeded();
+                Some(value)
             }
             Ok(Err(error)) => {
-                tracing::warn!(%error, "Redis unavailable");
+                tracing::debug!(%error, "Redis command failed");
+                attempt.failed();
                 None
             }
             Err(_) => {
-                tracing::warn!("Redis unavailable: connecting timed out");
+                tracing::debug!("Redis command timed out");
+                attempt.failed();
                 None
             }
-        }
-    }
-
-    /// Runs a command; `None` if Redis could not answer in time.
-    async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Option<T> {
-        let mut connection = self.connection().await?;
-        match tokio::time::timeout(TIMEOUT, command.query_async::<T>(&mut connection)).await {
-            Ok(Ok(value)) => Some(value),
-            Ok(Err(error)) => {
-                tracing::debug!(%error, "Redis command failed");
-                None
-            }
-            Err(_) => None,
         }
     }
 
@@ -139,6 +132,19 @@ impl RedisLink {
         self.run::<Option<String>>(command)
             .await
             .map(|set| set.is_some())
+    }
+
+    /// Extends a key's life to `ttl` if it still holds `value`: whether it did (`None` if Redis
+    /// could not answer).
+    pub async fn expire_if_equal(&self, key: &str, value: &str, ttl: Duration) -> Option<bool> {
+        let mut command = redis::cmd("EVAL");
+        command
+            .arg("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end")
+            .arg(1)
+            .arg(key)
+            .arg(value)
+            .arg(millis(ttl));
+        self.run::<i64>(command).await.map(|renewed| renewed == 1)
     }
 
     /// Deletes a key if it still holds `value`.

@@ -1,5 +1,5 @@
-//! A Redis server of a test's own, for tests that flush or stop Redis without disturbing the
-//! shared one.
+//! A Redis server of a test's own, for tests that flush, stop or pause Redis without disturbing
+//! the shared one.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -46,6 +46,24 @@ impl OwnRedis {
     /// Its URL.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Freezes it (SIGSTOP): connections stay open and nothing answers, as with a hung server.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused server run again (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} redis-server");
     }
 
     /// Stops it.

@@ -7,10 +7,10 @@ use crate::pause;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// How long one read waits for a new job: well inside the Redis link's response timeout, or
-/// every idle read would end as a timeout instead of an empty answer.
-const READ_BLOCK: Duration =
-    Duration::from_millis(crate::redis_link::TIMEOUT.as_millis() as u64 / 2);
+/// How long one read waits for a new job: well inside the job connection's response timeout
+/// (redis-rs's default, 500 ms), or every idle read would end as a timeout instead of an empty
+/// answer.
+const READ_BLOCK: Duration = Duration::from_millis(250);
 /// How long to wait before reconnecting to Redis.
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 
