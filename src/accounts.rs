@@ -6,7 +6,7 @@ use crate::auth::passwords::HashError;
 use commands::handler::Command;
 use commands::store::Loaded;
 use commands::{CommandError, CommandHandler, CommandOutcome, SideWrite, StoreError};
-use domain::user::{User, UserCommand, UserError};
+use domain::user::{User, UserCommand, UserError, UserState};
 use domain::values::{DisplayName, Email, Password};
 use domain::{Actor, Role, UniqueSet, UserId};
 use uuid::Uuid;
@@ -79,11 +79,12 @@ impl Accounts {
     }
 
     /// Checks an e-mail and password; an unknown e-mail costs as much time as a wrong password.
+    /// The user's id and current state (role, session epoch).
     pub async fn authenticate(
         &self,
         email: &str,
         password: &str,
-    ) -> Result<(UserId, Role), AccountError> {
+    ) -> Result<(UserId, UserState), AccountError> {
         let user = match Email::parse(email) {
             Ok(email) => self.find(&email).await?,
             Err(_) => None,
@@ -122,6 +123,23 @@ impl Accounts {
             correlation_id,
         )
         .with_side_write(SideWrite::PasswordHash { user_id, hash });
+        Ok(self.commands.execute(decorate(command)).await?)
+    }
+
+    /// Ends every session of a user ("log out everywhere"): tokens issued before are refused.
+    pub async fn end_sessions(
+        &self,
+        user: UserId,
+        actor: Actor,
+        correlation_id: Uuid,
+        decorate: impl FnOnce(Command<User>) -> Command<User>,
+    ) -> Result<CommandOutcome, AccountError> {
+        let command = Command::<User>::new(
+            user.as_uuid(),
+            UserCommand::EndSessions { user },
+            actor,
+            correlation_id,
+        );
         Ok(self.commands.execute(decorate(command)).await?)
     }
 
@@ -164,7 +182,7 @@ impl Accounts {
     }
 
     /// The user with this e-mail, with their current state.
-    pub async fn find(&self, email: &Email) -> Result<Option<(UserId, Role)>, AccountError> {
+    pub async fn find(&self, email: &Email) -> Result<Option<(UserId, UserState)>, AccountError> {
         let store = self.commands.store();
         let Some(id) = store
             .unique_owner(UniqueSet::UserEmail, email.as_str())
@@ -173,6 +191,6 @@ impl Accounts {
             return Ok(None);
         };
         let Loaded { state, .. } = store.load::<User>(id).await?;
-        Ok(state.0.map(|user| (UserId::from_uuid(id), user.role)))
+        Ok(state.0.map(|user| (UserId::from_uuid(id), user)))
     }
 }

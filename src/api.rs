@@ -2,7 +2,7 @@
 //! can start it on port 0 and ask for the port.
 
 use crate::accounts::{Accounts, Registration};
-use crate::auth::{KeyRing, PasswordHasher};
+use crate::auth::{KeyRing, PasswordHasher, SessionEpochs};
 use crate::config::{ApiConfig, RedisConfig, Secret};
 use crate::http::idempotency::FingerprintKey;
 use crate::http::{self, live, metrics::Metrics, state::AppState};
@@ -46,14 +46,18 @@ impl Api {
         ensure_bootstrap_admin(&accounts, config).await?;
         let fingerprint_key = FingerprintKey::derive(&secret);
         let keys = Arc::new(KeyRing::load(pool.clone(), secret, config.access_token_ttl()).await?);
-        if let Ok(client) = redis::Client::open(redis_config.redis_url.as_str()) {
+        let sessions = SessionEpochs::load(pool.clone()).await?;
+        let redis_client = redis::Client::open(redis_config.redis_url.as_str()).ok();
+        if let Some(client) = redis_client.clone() {
             crate::auth::ring_sync::follow(keys.clone(), client, &redis_config.redis_prefix);
         }
+        sessions.follow(redis_client, &redis_config.redis_prefix);
         spawn_idempotency_cleanup(pool.clone());
         let state = AppState {
             commands,
             accounts,
             keys,
+            sessions,
             live: live::listen(pool.clone()),
             pool,
             redis,

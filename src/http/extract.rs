@@ -79,7 +79,7 @@ impl FromRequestParts<AppState> for MaybeAuthenticated {
         };
         let token =
             token.map_err(|()| ApiError::Unauthorized("use `Authorization: Bearer <token>`"))?;
-        Ok(MaybeAuthenticated(Some(state.keys.verify(token).await?)))
+        Ok(MaybeAuthenticated(Some(state.authenticate(token).await?)))
     }
 }
 

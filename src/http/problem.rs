@@ -345,9 +345,16 @@ impl From<TokenError> for ApiError {
             TokenError::Unavailable(_) | TokenError::Signing(_) => {
                 ApiError::Internal(error.to_string())
             }
+            TokenError::SessionsUnavailable(_) => {
+                tracing::warn!(%error, "token not checked");
+                ApiError::Unavailable("sessions cannot be checked right now; retry shortly".into())
+            }
             TokenError::Invalid(_) | TokenError::UnknownKey => {
                 tracing::debug!(%error, "token refused");
                 ApiError::Unauthorized("the access token is invalid or expired")
+            }
+            TokenError::SessionEnded => {
+                ApiError::Unauthorized("this session has ended: log in again")
             }
         }
     }

@@ -4,7 +4,7 @@ use super::idempotency::FingerprintKey;
 use super::live::Notice;
 use super::metrics::Metrics;
 use crate::accounts::Accounts;
-use crate::auth::KeyRing;
+use crate::auth::{Claims, KeyRing, SessionEpochs, TokenError};
 use commands::CommandHandler;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Signs and verifies access tokens.
     pub keys: Arc<KeyRing>,
+    /// The users' session epochs: a verified token is valid only in its user's current one.
+    pub sessions: Arc<SessionEpochs>,
     /// The database: read models and health checks.
     pub pool: PgPool,
     /// Redis (optional at run time: the API works without it).
@@ -35,4 +37,14 @@ pub struct AppState {
     pub fingerprint_key: FingerprintKey,
     /// How long a keyed command's answer is kept.
     pub idempotency_ttl: Duration,
+}
+
+impl AppState {
+    /// The claims of a token that is validly signed, unexpired, and of its user's current
+    /// session epoch.
+    pub async fn authenticate(&self, token: &str) -> Result<Claims, TokenError> {
+        let claims = self.keys.verify(token).await?;
+        self.sessions.check(&claims).await?;
+        Ok(claims)
+    }
 }

@@ -16,6 +16,7 @@ mod reads;
 mod rebuild;
 mod recovery;
 mod refresh;
+mod sessions;
 mod tokens;
 mod users;
 mod web_server;

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 pub async fn scope(state: &AppState, request: &Parts) -> String {
     let token = bearer_token(&request.headers).and_then(Result::ok);
     if let Some(token) = token
-        && let Ok(claims) = state.keys.verify(token).await
+        && let Ok(claims) = state.authenticate(token).await
     {
         return format!("user:{}", claims.sub);
     }

@@ -1,4 +1,4 @@
-//! Accounts over HTTP: register, log in, who am I, change my password.
+//! Accounts over HTTP: register, log in, who am I, change my password, log out everywhere.
 
 use crate::accounts::Registration;
 use crate::http::extract::{Authenticated, CorrelationId};
@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(login))
         .route("/auth/me", get(me))
         .route("/auth/password", put(change_password))
+        .route("/auth/logout-all", post(logout_all))
 }
 
 #[derive(Deserialize)]
@@ -108,11 +109,14 @@ async fn login(
     Json(body): Json<LoginBody>,
 ) -> Result<Json<Value>, ApiError> {
     idempotency.begin();
-    let (user, role) = state
+    let (user, details) = state
         .accounts
         .authenticate(&body.email, &body.password)
         .await?;
-    let token = state.keys.issue(user.as_uuid(), role).await?;
+    let token = state
+        .keys
+        .issue(user.as_uuid(), details.role, details.session_epoch)
+        .await?;
     Ok(Json(json!({
         "access_token": token,
         "token_type": "bearer",
@@ -165,5 +169,30 @@ async fn change_password(
         .accounts
         .change_password(id, &new_password, caller.actor(), correlation.0, attach)
         .await?;
+    state.sessions.ended(&state.redis, user).await?;
+    Ok(to_response(&responder(&outcome)))
+}
+
+/// Ends every session of the caller, this one included: every token issued to them so far
+/// is refused from now on.
+async fn logout_all(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    idempotency: Idempotency,
+) -> Result<Response, ApiError> {
+    let user = caller.0.sub;
+    let responder = super::accepted(&idempotency, user, StatusCode::OK, None);
+    let attach = |command| idempotency.attach(command, &responder);
+    let outcome = state
+        .accounts
+        .end_sessions(
+            domain::UserId::from_uuid(user),
+            caller.actor(),
+            correlation.0,
+            attach,
+        )
+        .await?;
+    state.sessions.ended(&state.redis, user).await?;
     Ok(to_response(&responder(&outcome)))
 }
