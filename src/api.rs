@@ -5,7 +5,9 @@ use crate::accounts::{Accounts, Registration};
 use crate::auth::{KeyRing, PasswordHasher, SessionEpochs};
 use crate::config::{ApiConfig, RedisConfig, Secret};
 use crate::http::idempotency::FingerprintKey;
-use crate::http::{self, live, metrics::Metrics, state::AppState};
+use crate::http::state::{AppState, LoginLimits};
+use crate::http::throttle::Throttle;
+use crate::http::{self, live, metrics::Metrics};
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
 use sqlx::PgPool;
@@ -42,7 +44,13 @@ impl Api {
         );
         let commands = CommandHandler::new(EventStore::new(pool.clone()))
             .with_commit_hook(notify::head_publisher(redis.clone()));
-        let accounts = Accounts::new(commands.clone(), PasswordHasher::new(config.bcrypt_cost));
+        let limits = &config.login_limits;
+        let hasher = PasswordHasher::new(
+            config.bcrypt_cost,
+            limits.bcrypt_concurrency(),
+            limits.bcrypt_queue,
+        );
+        let accounts = Accounts::new(commands.clone(), hasher);
         ensure_bootstrap_admin(&accounts, config).await?;
         let fingerprint_key = FingerprintKey::derive(&secret);
         let keys = Arc::new(KeyRing::load(pool.clone(), secret, config.access_token_ttl()).await?);
@@ -53,6 +61,7 @@ impl Api {
         }
         sessions.follow(redis_client, &redis_config.redis_prefix);
         spawn_idempotency_cleanup(pool.clone());
+        let throttle = Throttle::new(redis.clone(), fingerprint_key.clone());
         let state = AppState {
             commands,
             accounts,
@@ -63,6 +72,9 @@ impl Api {
             redis,
             metrics: Metrics::default(),
             read_wait: config.read_wait(),
+            throttle,
+            login_limits: LoginLimits::new(&config.login_limits),
+            trusted_proxies: Arc::new(config.login_limits.trusted_proxies.clone()),
             fingerprint_key,
             idempotency_ttl: config.idempotency_ttl(),
         };

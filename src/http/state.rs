@@ -3,6 +3,7 @@
 use super::idempotency::FingerprintKey;
 use super::live::Notice;
 use super::metrics::Metrics;
+use super::throttle::{Limit, Throttle};
 use crate::accounts::Accounts;
 use crate::auth::{Claims, KeyRing, SessionEpochs, TokenError};
 use commands::CommandHandler;
@@ -37,6 +38,46 @@ pub struct AppState {
     pub fingerprint_key: FingerprintKey,
     /// How long a keyed command's answer is kept.
     pub idempotency_ttl: Duration,
+    /// Counts logins and registrations against their limits.
+    pub throttle: Throttle,
+    /// The limits on logins and registrations.
+    pub login_limits: LoginLimits,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+}
+
+/// The rate limits on logins and registrations.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginLimits {
+    /// Login attempts per client address.
+    pub attempts_per_address: Limit,
+    /// Failed logins per account.
+    pub failures_per_account: Limit,
+    /// Registrations per client address.
+    pub registrations_per_address: Limit,
+}
+
+impl LoginLimits {
+    /// The limits as configured.
+    pub fn new(config: &crate::config::LoginLimits) -> Self {
+        Self {
+            attempts_per_address: Limit {
+                name: "login-address",
+                max: config.login_attempts_per_minute,
+                window: Duration::from_secs(60),
+            },
+            failures_per_account: Limit {
+                name: "login-account",
+                max: config.login_failures_per_account,
+                window: Duration::from_secs(15 * 60),
+            },
+            registrations_per_address: Limit {
+                name: "register-address",
+                max: config.registrations_per_hour,
+                window: Duration::from_secs(3600),
+            },
+        }
+    }
 }
 
 impl AppState {

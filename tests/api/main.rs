@@ -11,6 +11,7 @@ mod creatures;
 mod errors;
 mod history;
 mod idempotency;
+mod login_limits;
 mod openapi;
 mod reads;
 mod rebuild;

@@ -1,7 +1,7 @@
 //! Accounts over HTTP: register, log in, who am I, change my password, log out everywhere.
 
-use crate::accounts::Registration;
-use crate::http::extract::{Authenticated, CorrelationId};
+use crate::accounts::{AccountError, Registration};
+use crate::http::extract::{Authenticated, ClientAddress, CorrelationId};
 use crate::http::idempotency::{Idempotency, to_response};
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
@@ -66,9 +66,15 @@ fn parse_registration(body: &RegisterBody) -> Result<Registration, ApiError> {
 async fn register(
     State(state): State<AppState>,
     correlation: CorrelationId,
+    client: ClientAddress,
     idempotency: Idempotency,
     Json(body): Json<RegisterBody>,
 ) -> Result<Response, ApiError> {
+    let limits = state.login_limits;
+    state
+        .throttle
+        .hit(&limits.registrations_per_address, &client.text())
+        .await?;
     let registration = parse_registration(&body)?;
     // The user's id is chosen inside; the answer is built from the stream the command ran on.
     let respond = |user_id: Uuid| {
@@ -103,16 +109,42 @@ struct LoginBody {
     password: String,
 }
 
+/// Logs in. Limited per client address (every attempt) and per account (failures), before
+/// any bcrypt work: a limited attempt is 429 and costs nothing.
 async fn login(
     State(state): State<AppState>,
+    client: ClientAddress,
     idempotency: Idempotency,
     Json(body): Json<LoginBody>,
 ) -> Result<Json<Value>, ApiError> {
+    let limits = state.login_limits;
+    state
+        .throttle
+        .hit(&limits.attempts_per_address, &client.text())
+        .await?;
+    // The account as the e-mail names it, whether or not it exists (so the limit says nothing
+    // about which addresses are registered).
+    let account = Email::parse(&body.email).map_or_else(
+        |_| body.email.trim().to_lowercase(),
+        |email| email.as_str().to_owned(),
+    );
+    state
+        .throttle
+        .check(&limits.failures_per_account, &account)
+        .await?;
     idempotency.begin();
-    let (user, details) = state
+    let authenticated = state
         .accounts
         .authenticate(&body.email, &body.password)
-        .await?;
+        .await;
+    if matches!(authenticated, Err(AccountError::WrongCredentials)) {
+        state
+            .throttle
+            .hit(&limits.failures_per_account, &account)
+            .await
+            .ok();
+    }
+    let (user, details) = authenticated?;
     let token = state
         .keys
         .issue(user.as_uuid(), details.role, details.session_epoch)
