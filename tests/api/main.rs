@@ -10,6 +10,7 @@ mod cli;
 mod creatures;
 mod errors;
 mod history;
+mod hostile_input;
 mod idempotency;
 mod openapi;
 mod reads;
