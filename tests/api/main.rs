@@ -12,6 +12,7 @@ mod errors;
 mod history;
 mod hostile_input;
 mod idempotency;
+mod lookalikes;
 mod openapi;
 mod reads;
 mod rebuild;
