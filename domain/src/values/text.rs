@@ -103,8 +103,8 @@ text_type!(
 );
 
 /// A tag's name: 1–40 characters of letters, digits, spaces, `-`, `_` and `.`, in NFKC and
-/// in one script (Latin with Japanese kana and Han allowed); unique case-insensitively (see
-/// [`TagName::key`]).
+/// in one script (or Latin with Japanese or Korean, as UTS #39 allows); unique
+/// case-insensitively (see [`TagName::key`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TagName(String);
