@@ -232,3 +232,24 @@ async fn versions_and_limits_beyond_their_integers_are_refused() {
         .await;
     assert_refused("limit", limit, StatusCode::BAD_REQUEST, "limit").await;
 }
+
+#[tokio::test]
+async fn an_idempotency_key_outside_visible_ascii_is_refused() {
+    let app = spawn_app().await;
+    let owner = app.user("owner").await;
+    let before = app.event_count().await;
+    for key in [&b"cl\xc3\xa9"[..], b"key\tkey", b"\x80\xff"] {
+        let response = app
+            .request(Method::POST, "/tags", Some(&owner.token))
+            .header(
+                "idempotency-key",
+                reqwest::header::HeaderValue::from_bytes(key).unwrap(),
+            )
+            .json(&json!({"name": "fire"}))
+            .send()
+            .await
+            .unwrap();
+        assert_refused("key", response, StatusCode::BAD_REQUEST, "idempotency-key").await;
+    }
+    assert_eq!(app.event_count().await, before, "nothing was appended");
+}
