@@ -96,10 +96,13 @@ impl Accounts {
         email: &str,
         password: &str,
     ) -> Result<(UserId, UserState), AccountError> {
-        let user = match Email::parse(email) {
-            Ok(email) => self.find(&email).await?,
-            Err(_) => None,
-        };
+        // An address stored before today's rules (NFKC, one script) may not parse any more:
+        // it is looked up as it was stored, lower-cased, so its owner can still log in.
+        let key = Email::parse(email).map_or_else(
+            |_| email.trim().to_lowercase(),
+            |email| email.as_str().to_owned(),
+        );
+        let user = self.find_key(&key).await?;
         let hash = match &user {
             Some((id, _)) => self.commands.store().password_hash(id.as_uuid()).await?,
             None => None,
@@ -194,11 +197,13 @@ impl Accounts {
 
     /// The user with this e-mail, with their current state.
     pub async fn find(&self, email: &Email) -> Result<Option<(UserId, UserState)>, AccountError> {
+        self.find_key(email.as_str()).await
+    }
+
+    /// The user holding this e-mail key in the uniqueness set, with their current state.
+    async fn find_key(&self, key: &str) -> Result<Option<(UserId, UserState)>, AccountError> {
         let store = self.commands.store();
-        let Some(id) = store
-            .unique_owner(UniqueSet::UserEmail, email.as_str())
-            .await?
-        else {
+        let Some(id) = store.unique_owner(UniqueSet::UserEmail, key).await? else {
             return Ok(None);
         };
         let Loaded { state, .. } = store.load::<User>(id).await?;

@@ -80,3 +80,38 @@ async fn look_alike_tag_names_collide_with_the_plain_one_or_are_refused() {
         .await;
     assert_eq!(tagged.status(), StatusCode::OK, "tagged by `ｆire`");
 }
+
+#[tokio::test]
+async fn an_account_registered_under_an_address_todays_rules_refuse_still_logs_in() {
+    use commands::{Command, CommandHandler, EventStore, SideWrite};
+    use domain::user::{User, UserCommand};
+    use domain::values::{DisplayName, Email};
+    use domain::{Actor, Role};
+
+    let app = spawn_app().await;
+    // Stored before the one-script rule: events are read back without re-checking.
+    let legacy: Email = serde_json::from_value(json!("pаypal@example.com")).unwrap();
+    let user_id = uuid::Uuid::now_v7();
+    let register = UserCommand::Register {
+        email: legacy,
+        display_name: DisplayName::parse("Legacy").unwrap(),
+        role: Role::User,
+    };
+    let hash = bcrypt::hash("password123", 4).unwrap();
+    CommandHandler::new(EventStore::new(app.db.pool.clone()))
+        .execute(
+            Command::<User>::new(user_id, register, Actor::System, uuid::Uuid::now_v7())
+                .with_side_write(SideWrite::PasswordHash { user_id, hash }),
+        )
+        .await
+        .unwrap();
+
+    let token = app.login("PАYPAL@example.com", "password123").await;
+    let me: Value = app
+        .send(Method::GET, "/auth/me", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["id"], user_id.to_string());
+}
