@@ -6,7 +6,7 @@ use crate::auth::passwords::HashError;
 use commands::handler::Command;
 use commands::store::Loaded;
 use commands::{CommandError, CommandHandler, CommandOutcome, SideWrite, StoreError};
-use domain::user::{User, UserCommand, UserError};
+use domain::user::{User, UserCommand, UserError, UserState};
 use domain::values::{DisplayName, Email, Password};
 use domain::{Actor, Role, UniqueSet, UserId};
 use uuid::Uuid;
@@ -55,7 +55,8 @@ impl Accounts {
         Self { commands, hasher }
     }
 
-    /// Registers a user; the password hash commits with the `UserRegistered` event.
+    /// Registers a user; the password hash commits with the `UserRegistered` event. An e-mail
+    /// that is taken already is refused before any hashing.
     /// `decorate` may add to the command (an idempotency key) before it runs.
     pub async fn register(
         &self,
@@ -65,6 +66,16 @@ impl Accounts {
         correlation_id: Uuid,
         decorate: impl FnOnce(Command<User>) -> Command<User>,
     ) -> Result<(UserId, CommandOutcome), AccountError> {
+        // A visibly taken e-mail costs no bcrypt time; the claim in the append still decides
+        // between two registrations racing for a free one.
+        let taken = self
+            .commands
+            .store()
+            .unique_owner(UniqueSet::UserEmail, registration.email.as_str())
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Taken(UniqueSet::UserEmail).into());
+        }
         let user_id = Uuid::now_v7();
         let hash = self.hasher.hash(&registration.password).await?;
         let command = UserCommand::Register {
@@ -79,15 +90,19 @@ impl Accounts {
     }
 
     /// Checks an e-mail and password; an unknown e-mail costs as much time as a wrong password.
+    /// The user's id and current state (role, session epoch).
     pub async fn authenticate(
         &self,
         email: &str,
         password: &str,
-    ) -> Result<(UserId, Role), AccountError> {
-        let user = match Email::parse(email) {
-            Ok(email) => self.find(&email).await?,
-            Err(_) => None,
-        };
+    ) -> Result<(UserId, UserState), AccountError> {
+        // An address stored before today's rules (NFKC, one script) may not parse any more:
+        // it is looked up as it was stored, lower-cased, so its owner can still log in.
+        let key = Email::parse(email).map_or_else(
+            |_| email.trim().to_lowercase(),
+            |email| email.as_str().to_owned(),
+        );
+        let user = self.find_key(&key).await?;
         let hash = match &user {
             Some((id, _)) => self.commands.store().password_hash(id.as_uuid()).await?,
             None => None,
@@ -122,6 +137,23 @@ impl Accounts {
             correlation_id,
         )
         .with_side_write(SideWrite::PasswordHash { user_id, hash });
+        Ok(self.commands.execute(decorate(command)).await?)
+    }
+
+    /// Ends every session of a user ("log out everywhere"): tokens issued before are refused.
+    pub async fn end_sessions(
+        &self,
+        user: UserId,
+        actor: Actor,
+        correlation_id: Uuid,
+        decorate: impl FnOnce(Command<User>) -> Command<User>,
+    ) -> Result<CommandOutcome, AccountError> {
+        let command = Command::<User>::new(
+            user.as_uuid(),
+            UserCommand::EndSessions { user },
+            actor,
+            correlation_id,
+        );
         Ok(self.commands.execute(decorate(command)).await?)
     }
 
@@ -164,15 +196,17 @@ impl Accounts {
     }
 
     /// The user with this e-mail, with their current state.
-    pub async fn find(&self, email: &Email) -> Result<Option<(UserId, Role)>, AccountError> {
+    pub async fn find(&self, email: &Email) -> Result<Option<(UserId, UserState)>, AccountError> {
+        self.find_key(email.as_str()).await
+    }
+
+    /// The user holding this e-mail key in the uniqueness set, with their current state.
+    async fn find_key(&self, key: &str) -> Result<Option<(UserId, UserState)>, AccountError> {
         let store = self.commands.store();
-        let Some(id) = store
-            .unique_owner(UniqueSet::UserEmail, email.as_str())
-            .await?
-        else {
+        let Some(id) = store.unique_owner(UniqueSet::UserEmail, key).await? else {
             return Ok(None);
         };
         let Loaded { state, .. } = store.load::<User>(id).await?;
-        Ok(state.0.map(|user| (UserId::from_uuid(id), user.role)))
+        Ok(state.0.map(|user| (UserId::from_uuid(id), user)))
     }
 }

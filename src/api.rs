@@ -2,10 +2,12 @@
 //! can start it on port 0 and ask for the port.
 
 use crate::accounts::{Accounts, Registration};
-use crate::auth::{KeyRing, PasswordHasher};
+use crate::auth::{KeyRing, PasswordHasher, SessionEpochs};
 use crate::config::{ApiConfig, RedisConfig, Secret};
 use crate::http::idempotency::FingerprintKey;
-use crate::http::{self, live, metrics::Metrics, state::AppState};
+use crate::http::state::{AppState, LoginLimits};
+use crate::http::throttle::Throttle;
+use crate::http::{self, live, metrics::Metrics};
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
 use sqlx::PgPool;
@@ -38,23 +40,37 @@ impl Api {
         let redis = Arc::new(redis_config.link()?);
         let commands = CommandHandler::new(EventStore::new(pool.clone()))
             .with_commit_hook(notify::head_publisher(redis.clone()));
-        let accounts = Accounts::new(commands.clone(), PasswordHasher::new(config.bcrypt_cost));
+        let limits = &config.login_limits;
+        let hasher = PasswordHasher::new(
+            config.bcrypt_cost,
+            limits.bcrypt_concurrency(),
+            limits.bcrypt_queue,
+        );
+        let accounts = Accounts::new(commands.clone(), hasher);
         ensure_bootstrap_admin(&accounts, config).await?;
         let fingerprint_key = FingerprintKey::derive(&secret);
         let keys = Arc::new(KeyRing::load(pool.clone(), secret, config.access_token_ttl()).await?);
-        if let Ok(client) = redis::Client::open(redis_config.redis_url.as_str()) {
+        let sessions = SessionEpochs::load(pool.clone()).await?;
+        let redis_client = redis::Client::open(redis_config.redis_url.as_str()).ok();
+        if let Some(client) = redis_client.clone() {
             crate::auth::ring_sync::follow(keys.clone(), client, &redis_config.redis_prefix);
         }
+        sessions.follow(redis_client, &redis_config.redis_prefix);
         spawn_idempotency_cleanup(pool.clone());
+        let throttle = Throttle::new(redis.clone(), fingerprint_key.clone());
         let state = AppState {
             commands,
             accounts,
             keys,
+            sessions,
             live: live::listen(pool.clone()),
             pool,
             redis,
             metrics: Metrics::default(),
             read_wait: config.read_wait(),
+            throttle,
+            login_limits: LoginLimits::new(&config.login_limits),
+            trusted_proxies: Arc::new(config.login_limits.trusted_proxies.clone()),
             fingerprint_key,
             idempotency_ttl: config.idempotency_ttl(),
         };

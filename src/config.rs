@@ -180,6 +180,52 @@ pub struct ApiConfig {
     /// The bootstrap admin's password (used only when the admin is created).
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<Secret>,
+    /// Bounds on logins, registrations and password hashing.
+    #[command(flatten)]
+    pub login_limits: LoginLimits,
+}
+
+/// Bounds on what logins and registrations may cost: rate limits (kept in Redis, shared by
+/// every instance; per process while Redis is away) and the bcrypt work in flight.
+#[derive(Args, Clone, Debug)]
+pub struct LoginLimits {
+    /// Login attempts one client address may make per minute (0: no limit).
+    #[arg(long, env = "LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
+    pub login_attempts_per_minute: u32,
+    /// Failed logins one account may have per 15 minutes before its logins are refused for
+    /// the rest of the window (0: no limit).
+    #[arg(long, env = "LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 10)]
+    pub login_failures_per_account: u32,
+    /// Registrations one client address may make per hour (0: no limit).
+    #[arg(long, env = "REGISTRATIONS_PER_HOUR", default_value_t = 20)]
+    pub registrations_per_hour: u32,
+    /// bcrypt hashes computed at once. [default: the number of cores]
+    #[arg(long, env = "BCRYPT_CONCURRENCY")]
+    pub bcrypt_concurrency: Option<usize>,
+    /// bcrypt hashes that may wait for a free core; past them, 503 with `Retry-After`.
+    #[arg(long, env = "BCRYPT_QUEUE", default_value_t = 8)]
+    pub bcrypt_queue: usize,
+    /// Proxies (addresses or CIDR networks, comma-separated) whose `X-Forwarded-For` names the
+    /// client; from anyone else the header is ignored.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// A network (`172.16.0.0/12`) or one address (`10.0.0.7`).
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{text}` is not an address or a network like 172.16.0.0/12"))
+}
+
+impl LoginLimits {
+    /// How many hashes run at once.
+    pub fn bcrypt_concurrency(&self) -> usize {
+        self.bcrypt_concurrency
+            .filter(|jobs| *jobs > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+    }
 }
 
 impl ApiConfig {

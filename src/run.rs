@@ -119,7 +119,7 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
     let pool = db::connect_and_migrate(&args.database.url(), 2).await?;
     let accounts = Accounts::new(
         CommandHandler::new(EventStore::new(pool)),
-        PasswordHasher::new(args.bcrypt_cost),
+        PasswordHasher::new(args.bcrypt_cost, 1, 0),
     );
     let id = accounts.ensure_admin(registration).await?;
     println!("{} is an admin (user {id})", args.email);

@@ -46,6 +46,13 @@ pub trait DomainEvent: Serialize + DeserializeOwned {
     fn unique_claims(&self) -> Vec<UniqueClaim> {
         Vec::new()
     }
+
+    /// Whether this event ends every session of its stream's user (moves their session epoch
+    /// on, so tokens issued before are refused). The event store records the new epoch in the
+    /// same transaction.
+    fn ends_sessions(&self) -> bool {
+        false
+    }
 }
 
 /// A stored event that this code cannot read.

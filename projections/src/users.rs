@@ -42,7 +42,7 @@ pub async fn apply(
         .bind(role.as_str())
         .bind(version)
         .bind(recorded.recorded_at),
-        UserEvent::UserPasswordChanged {} => sqlx::query(
+        UserEvent::UserPasswordChanged {} | UserEvent::UserSessionsEnded {} => sqlx::query(
             "UPDATE users SET version = $2, updated_at = $3 WHERE id = $1 AND version < $2",
         )
         .bind(id)

@@ -98,12 +98,18 @@ impl KeyRing {
         Ok(())
     }
 
-    /// Issues an access token for a user with the active key.
-    pub async fn issue(&self, user: Uuid, role: Role) -> Result<String, TokenError> {
+    /// Issues an access token for a user, in their current session epoch, with the active key.
+    pub async fn issue(
+        &self,
+        user: Uuid,
+        role: Role,
+        session_epoch: u32,
+    ) -> Result<String, TokenError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user,
             role,
+            sep: session_epoch,
             iat: now,
             exp: now + i64::try_from(self.token_ttl.as_secs()).unwrap_or(i64::MAX / 2),
             iss: ISSUER.into(),

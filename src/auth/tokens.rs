@@ -14,6 +14,11 @@ pub struct Claims {
     pub sub: Uuid,
     /// The user's role when the token was issued.
     pub role: Role,
+    /// The user's session epoch when the token was issued; a later role change, password
+    /// change or "log out everywhere" moves the epoch on, and this token is then refused
+    /// (tokens from before epochs existed count as epoch 0).
+    #[serde(default)]
+    pub sep: u32,
     /// Issued at (seconds since the epoch).
     pub iat: i64,
     /// Expires at (seconds since the epoch).
@@ -50,9 +55,16 @@ pub enum TokenError {
     /// Its key id names no key in the ring (rotated out, or another `SECRET_KEY`).
     #[error("unknown or retired signing key")]
     UnknownKey,
+    /// The user's sessions were ended after it was issued (a role or password change, or
+    /// "log out everywhere").
+    #[error("the session has ended")]
+    SessionEnded,
     /// The key ring could not be read.
     #[error("key ring unavailable: {0}")]
     Unavailable(#[from] sqlx::Error),
+    /// The session epochs could not be checked.
+    #[error("session epochs unavailable: {0}")]
+    SessionsUnavailable(String),
     /// The token could not be signed.
     #[error("signing failed: {0}")]
     Signing(String),

@@ -4,10 +4,12 @@
 use super::problem::ApiError;
 use super::state::AppState;
 use crate::auth::Claims;
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, IF_MATCH};
 use axum::http::request::Parts;
 use domain::Actor;
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
 use uuid::Uuid;
 
 /// The id of the request (from `X-Request-Id` when it is a UUID, else new); it becomes the
@@ -79,7 +81,7 @@ impl FromRequestParts<AppState> for MaybeAuthenticated {
         };
         let token =
             token.map_err(|()| ApiError::Unauthorized("use `Authorization: Bearer <token>`"))?;
-        Ok(MaybeAuthenticated(Some(state.keys.verify(token).await?)))
+        Ok(MaybeAuthenticated(Some(state.authenticate(token).await?)))
     }
 }
 
@@ -139,6 +141,60 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 ApiError::BadRequest("If-Match must be a version number, like `3`".into())
             })?;
         Ok(IfMatch(Some(version)))
+    }
+}
+
+/// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest
+/// untrusted address its `X-Forwarded-For` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl ClientAddress {
+    /// The client address of a request, trusting `X-Forwarded-For` only from `proxies`.
+    pub fn of(parts: &Parts, proxies: &[IpNet]) -> Self {
+        let Some(mut client) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip())
+        else {
+            return ClientAddress(None);
+        };
+        let trusted = |address: &IpAddr| proxies.iter().any(|network| network.contains(address));
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .collect::<Vec<_>>();
+        for hop in forwarded.iter().rev() {
+            if !trusted(&client) {
+                break;
+            }
+            match hop.trim().parse::<IpAddr>() {
+                Ok(address) => client = address,
+                Err(_) => break,
+            }
+        }
+        ClientAddress(Some(client))
+    }
+
+    /// The address as text (empty when unknown).
+    pub fn text(&self) -> String {
+        self.0
+            .map(|address| address.to_string())
+            .unwrap_or_default()
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress::of(parts, &state.trusted_proxies))
     }
 }
 

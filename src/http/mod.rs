@@ -11,6 +11,7 @@ mod middleware;
 pub mod problem;
 mod routes;
 pub mod state;
+pub mod throttle;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

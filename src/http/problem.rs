@@ -3,6 +3,7 @@
 
 use crate::accounts::AccountError;
 use crate::auth::TokenError;
+use crate::auth::passwords::HashError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use commands::{CommandError, StoreError};
@@ -51,6 +52,13 @@ pub enum ApiError {
     LostRace,
     /// A dependency is down (503).
     Unavailable(String),
+    /// Too many requests of this kind from this client or for this account (429).
+    TooManyRequests {
+        /// When the limit's window ends.
+        retry_after: std::time::Duration,
+    },
+    /// Every slot for password hashing is taken (503, retry in a second).
+    Busy,
     /// The read model has not reached the position the client asked for yet (503).
     NotYetConsistent {
         /// The position asked for.
@@ -93,9 +101,10 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::Unavailable(_) | ApiError::NotYetConsistent { .. } => {
+            ApiError::Unavailable(_) | ApiError::NotYetConsistent { .. } | ApiError::Busy => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -114,6 +123,8 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "idempotency-key-reused",
             ApiError::LostRace => "request-in-flight",
             ApiError::Unavailable(_) => "service-unavailable",
+            ApiError::TooManyRequests { .. } => "too-many-requests",
+            ApiError::Busy => "busy",
             ApiError::NotYetConsistent { .. } => "not-yet-consistent",
             ApiError::Internal(_) => "internal-error",
         }
@@ -145,6 +156,11 @@ impl ApiError {
                 format!("the read model has not reached position {position} yet; retry shortly")
             }
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
+            ApiError::TooManyRequests { retry_after } => format!(
+                "too many attempts; retry in {} s",
+                retry_after.as_secs().max(1)
+            ),
+            ApiError::Busy => "the server is busy checking passwords; retry in a second".into(),
         }
     }
 
@@ -225,10 +241,17 @@ impl IntoResponse for ApiError {
                 .extensions_mut()
                 .insert(super::idempotency::LostRace);
         }
-        if matches!(self, ApiError::NotYetConsistent { .. }) {
+        let retry_after = match &self {
+            ApiError::NotYetConsistent { .. } | ApiError::Busy => Some(1),
+            ApiError::TooManyRequests { retry_after } => {
+                Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0))
+            }
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
         if status == StatusCode::UNAUTHORIZED {
             response
@@ -334,6 +357,7 @@ impl From<AccountError> for ApiError {
         match error {
             AccountError::WrongCredentials => ApiError::Unauthorized("wrong e-mail or password"),
             AccountError::Command(command) => command.into(),
+            AccountError::Hash(HashError::Busy) => ApiError::Busy,
             AccountError::Hash(hash) => ApiError::Internal(hash.to_string()),
         }
     }
@@ -345,9 +369,16 @@ impl From<TokenError> for ApiError {
             TokenError::Unavailable(_) | TokenError::Signing(_) => {
                 ApiError::Internal(error.to_string())
             }
+            TokenError::SessionsUnavailable(_) => {
+                tracing::warn!(%error, "token not checked");
+                ApiError::Unavailable("sessions cannot be checked right now; retry shortly".into())
+            }
             TokenError::Invalid(_) | TokenError::UnknownKey => {
                 tracing::debug!(%error, "token refused");
                 ApiError::Unauthorized("the access token is invalid or expired")
+            }
+            TokenError::SessionEnded => {
+                ApiError::Unauthorized("this session has ended: log in again")
             }
         }
     }

@@ -3,8 +3,9 @@
 use super::idempotency::FingerprintKey;
 use super::live::Notice;
 use super::metrics::Metrics;
+use super::throttle::{Limit, Throttle};
 use crate::accounts::Accounts;
-use crate::auth::KeyRing;
+use crate::auth::{Claims, KeyRing, SessionEpochs, TokenError};
 use commands::CommandHandler;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Signs and verifies access tokens.
     pub keys: Arc<KeyRing>,
+    /// The users' session epochs: a verified token is valid only in its user's current one.
+    pub sessions: Arc<SessionEpochs>,
     /// The database: read models and health checks.
     pub pool: PgPool,
     /// Redis (optional at run time: the API works without it).
@@ -35,4 +38,54 @@ pub struct AppState {
     pub fingerprint_key: FingerprintKey,
     /// How long a keyed command's answer is kept.
     pub idempotency_ttl: Duration,
+    /// Counts logins and registrations against their limits.
+    pub throttle: Throttle,
+    /// The limits on logins and registrations.
+    pub login_limits: LoginLimits,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+}
+
+/// The rate limits on logins and registrations.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginLimits {
+    /// Login attempts per client address.
+    pub attempts_per_address: Limit,
+    /// Failed logins per account.
+    pub failures_per_account: Limit,
+    /// Registrations per client address.
+    pub registrations_per_address: Limit,
+}
+
+impl LoginLimits {
+    /// The limits as configured.
+    pub fn new(config: &crate::config::LoginLimits) -> Self {
+        Self {
+            attempts_per_address: Limit {
+                name: "login-address",
+                max: config.login_attempts_per_minute,
+                window: Duration::from_secs(60),
+            },
+            failures_per_account: Limit {
+                name: "login-account",
+                max: config.login_failures_per_account,
+                window: Duration::from_secs(15 * 60),
+            },
+            registrations_per_address: Limit {
+                name: "register-address",
+                max: config.registrations_per_hour,
+                window: Duration::from_secs(3600),
+            },
+        }
+    }
+}
+
+impl AppState {
+    /// The claims of a token that is validly signed, unexpired, and of its user's current
+    /// session epoch.
+    pub async fn authenticate(&self, token: &str) -> Result<Claims, TokenError> {
+        let claims = self.keys.verify(token).await?;
+        self.sessions.check(&claims).await?;
+        Ok(claims)
+    }
 }

@@ -1,7 +1,7 @@
 //! `spawn_app`: the real API on a free port with its own database, and a typed client.
 
 use bestiary::api::Api;
-use bestiary::config::{ApiConfig, RedisConfig, Secret};
+use bestiary::config::{ApiConfig, LoginLimits, RedisConfig, Secret};
 use commands::testing::TestDatabase;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
@@ -47,6 +47,19 @@ pub fn test_config() -> ApiConfig {
         idempotency_ttl_hours: 24,
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+        login_limits: generous_login_limits(),
+    }
+}
+
+/// Limits no ordinary test reaches (tests of the limits set their own).
+pub fn generous_login_limits() -> LoginLimits {
+    LoginLimits {
+        login_attempts_per_minute: 100_000,
+        login_failures_per_account: 100_000,
+        registrations_per_hour: 100_000,
+        bcrypt_concurrency: None,
+        bcrypt_queue: 1_000,
+        trusted_proxies: vec![],
     }
 }
 
@@ -83,6 +96,12 @@ pub async fn spawn_app_with(config: ApiConfig, redis: RedisConfig) -> TestApp {
 /// Starts another API instance sharing `app`'s database and Redis; its base URL.
 pub async fn start_sibling(app: &TestApp) -> String {
     start_api_with(&app.db, &test_config(), &app.redis, SECRET).await
+}
+
+/// Starts another API instance sharing `app`'s database and Redis, with its own
+/// configuration; its base URL.
+pub async fn start_api_with_config(app: &TestApp, config: &ApiConfig) -> String {
+    start_api_with(&app.db, config, &app.redis, SECRET).await
 }
 
 /// Starts (another) API instance on `db` with the given secret; returns its base URL.

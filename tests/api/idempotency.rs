@@ -381,3 +381,85 @@ async fn expired_keys_are_cleaned_up_and_then_run_afresh() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn a_keyed_request_its_caller_may_not_make_is_refused_before_the_store_is_touched() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    // An anonymous registration stores its answer under the client's anonymous scope…
+    let registered = app
+        .request(Method::POST, "/auth/register", None)
+        .header("idempotency-key", "k1")
+        .json(
+            &json!({"email": "bob@example.org", "password": "password123", "display_name": "Bob"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    // …and Ada's creature under hers.
+    post_keyed(
+        &app,
+        &ada,
+        "k2",
+        &json!({"name": "Smaug", "species": "dragon"}),
+    )
+    .await;
+    let stored = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM idempotency_keys")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    let before = stored().await;
+
+    // The same keys on routes these callers may not use: 401 and 403, not a replay's 422.
+    let anonymous_tag = app
+        .request(Method::POST, "/tags", None)
+        .header("idempotency-key", "k1")
+        .json(&json!({"name": "fire"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(anonymous_tag, StatusCode::UNAUTHORIZED).await;
+    let forged = app
+        .request(Method::POST, "/tags", Some("not-a-token"))
+        .header("idempotency-key", "k3")
+        .json(&json!({"name": "fire"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(forged, StatusCode::UNAUTHORIZED).await;
+    let not_admin = app
+        .request(
+            Method::PATCH,
+            &format!("/admin/users/{}", ada.id),
+            Some(&ada.token),
+        )
+        .header("idempotency-key", "k2")
+        .json(&json!({"role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(not_admin, StatusCode::FORBIDDEN).await;
+
+    assert_eq!(
+        stored().await,
+        before,
+        "nothing stored for refused requests"
+    );
+    let mut redis = redis::Client::open(app.redis.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let markers: Vec<String> = redis::cmd("KEYS")
+        .arg(format!(
+            "{}:idempotency:in-flight:*",
+            app.redis.redis_prefix
+        ))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(markers, Vec::<String>::new(), "no marker left behind");
+}

@@ -1,7 +1,7 @@
 //! The system under test, ChromeDriver, and a browser with waits that poll for conditions.
 
 use bestiary::api::Api;
-use bestiary::config::{ApiConfig, RedisConfig, Secret};
+use bestiary::config::{ApiConfig, LoginLimits, RedisConfig, Secret};
 use bestiary::web::{WebConfig, WebServer};
 use commands::testing::TestDatabase;
 use fantoccini::elements::Element;
@@ -68,6 +68,15 @@ impl System {
             idempotency_ttl_hours: 24,
             admin_email: Some(ADMIN_EMAIL.into()),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+            // The production defaults: a person in a browser never meets them.
+            login_limits: LoginLimits {
+                login_attempts_per_minute: 30,
+                login_failures_per_account: 10,
+                registrations_per_hour: 20,
+                bcrypt_concurrency: None,
+                bcrypt_queue: 8,
+                trusted_proxies: vec![],
+            },
         };
         let api = Api::build(
             db.pool.clone(),

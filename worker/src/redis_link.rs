@@ -147,6 +147,33 @@ impl RedisLink {
         self.run::<i64>(command).await.map(|renewed| renewed == 1)
     }
 
+    /// Adds `add` to a counter that lives for `window` from its first use: the count after
+    /// adding and the time the window has left (`None` if Redis could not answer).
+    pub async fn count_in_window(
+        &self,
+        key: &str,
+        add: u32,
+        window: Duration,
+    ) -> Option<(u64, Duration)> {
+        let mut command = redis::cmd("EVAL");
+        command
+            .arg(
+                "local n = redis.call('INCRBY', KEYS[1], ARGV[2]) \
+                 local left = redis.call('PTTL', KEYS[1]) \
+                 if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end \
+                 return {n, left}",
+            )
+            .arg(1)
+            .arg(key)
+            .arg(millis(window))
+            .arg(add);
+        let (count, left) = self.run::<(i64, i64)>(command).await?;
+        Some((
+            u64::try_from(count).unwrap_or(0),
+            Duration::from_millis(u64::try_from(left).unwrap_or(0)),
+        ))
+    }
+
     /// Deletes a key if it still holds `value`.
     pub async fn delete_if_equal(&self, key: &str, value: &str) {
         let mut command = redis::cmd("EVAL");

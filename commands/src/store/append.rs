@@ -1,5 +1,5 @@
-//! Appending: events with an expected version, their uniqueness claims and side writes, all in
-//! one PostgreSQL transaction.
+//! Appending: events with an expected version, their uniqueness claims, the session epochs
+//! they move and side writes, all in one PostgreSQL transaction.
 
 use crate::error::StoreError;
 use crate::metadata::EventMetadata;
@@ -146,6 +146,10 @@ impl AppendTx {
         for claim in events.iter().flat_map(DomainEvent::unique_claims) {
             self.apply_claim(stream_id, claim).await?;
         }
+        let sessions_ended = events.iter().filter(|event| event.ends_sessions()).count();
+        if sessions_ended > 0 {
+            self.end_sessions(stream_id, sessions_ended).await?;
+        }
         Ok(Appended {
             version: expected_version + count,
             position: positions.into_iter().max().unwrap_or(0),
@@ -166,6 +170,21 @@ impl AppendTx {
                 .await?;
             }
         }
+        Ok(())
+    }
+
+    /// Moves the session epoch of the user whose stream this is on by `count`: their tokens
+    /// issued before are refused from this commit on.
+    async fn end_sessions(&mut self, user_id: Uuid, count: usize) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO session_epochs (user_id, epoch) VALUES ($1, $2) \
+             ON CONFLICT (user_id) DO UPDATE \
+             SET epoch = session_epochs.epoch + EXCLUDED.epoch, changed_in = pg_current_xact_id()",
+        )
+        .bind(user_id)
+        .bind(i32::try_from(count).unwrap_or(i32::MAX))
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 
 mod append;
 mod recorded;
+pub mod sessions;
 #[cfg(test)]
 mod tests;
 

@@ -312,3 +312,43 @@ async fn an_append_must_be_the_first_write_of_its_transaction() {
         .await;
     assert!(matches!(second, Err(StoreError::NotFirstWrite)));
 }
+
+#[tokio::test]
+async fn an_epoch_moved_by_a_transaction_that_commits_after_a_read_is_seen_by_the_next() {
+    let db = TestDatabase::create().await;
+    let store = EventStore::new(db.pool.clone());
+    let ada = Uuid::now_v7();
+    let bob = Uuid::now_v7();
+    let role = |role| UserEvent::UserRoleChanged { role };
+
+    // Bob's change starts first and commits last: a reader keyed on commit order alone
+    // would step past it.
+    let mut slow = store.begin().await.unwrap();
+    slow.append("user", bob, 0, &[role(Role::Admin)], &metadata())
+        .await
+        .unwrap();
+    let mut fast = store.begin().await.unwrap();
+    fast.append(
+        "user",
+        ada,
+        0,
+        &[role(Role::Admin), role(Role::User)],
+        &metadata(),
+    )
+    .await
+    .unwrap();
+    fast.commit().await.unwrap();
+
+    let first = sessions::epochs_since(&db.pool, None).await.unwrap();
+    assert_eq!(first.epochs, vec![(ada, 2)]);
+    slow.commit().await.unwrap();
+    let second = sessions::epochs_since(&db.pool, Some(first.horizon))
+        .await
+        .unwrap();
+    assert!(second.epochs.contains(&(bob, 1)), "{second:?}");
+    assert_eq!(sessions::epoch_of(&db.pool, bob).await.unwrap(), 1);
+    assert_eq!(
+        sessions::epoch_of(&db.pool, Uuid::now_v7()).await.unwrap(),
+        0
+    );
+}

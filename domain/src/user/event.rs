@@ -25,6 +25,8 @@ pub enum UserEvent {
     },
     /// The user's password changed (the hash is stored apart, never here).
     UserPasswordChanged {},
+    /// Every session of the user was ended ("log out everywhere").
+    UserSessionsEnded {},
 }
 
 impl DomainEvent for UserEvent {
@@ -33,6 +35,7 @@ impl DomainEvent for UserEvent {
             UserEvent::UserRegistered { .. } => "UserRegistered",
             UserEvent::UserRoleChanged { .. } => "UserRoleChanged",
             UserEvent::UserPasswordChanged {} => "UserPasswordChanged",
+            UserEvent::UserSessionsEnded {} => "UserSessionsEnded",
         }
     }
 
@@ -42,7 +45,20 @@ impl DomainEvent for UserEvent {
                 set: UniqueSet::UserEmail,
                 key: email.as_str().to_owned(),
             }],
-            UserEvent::UserRoleChanged { .. } | UserEvent::UserPasswordChanged {} => vec![],
+            UserEvent::UserRoleChanged { .. }
+            | UserEvent::UserPasswordChanged {}
+            | UserEvent::UserSessionsEnded {} => vec![],
+        }
+    }
+
+    /// A new role or password, or "log out everywhere", ends every session: a token issued
+    /// before must not keep the old role or outlive a stolen password.
+    fn ends_sessions(&self) -> bool {
+        match self {
+            UserEvent::UserRegistered { .. } => false,
+            UserEvent::UserRoleChanged { .. }
+            | UserEvent::UserPasswordChanged {}
+            | UserEvent::UserSessionsEnded {} => true,
         }
     }
 }

@@ -1,6 +1,12 @@
-//! The user aggregate: registration, role and password changes. The password hash itself is
-//! never in an event: the event store keeps it in its own table, written in the same
-//! transaction as [`UserEvent::UserPasswordChanged`] or [`UserEvent::UserRegistered`].
+//! The user aggregate: registration, role and password changes, and ending the user's
+//! sessions. The password hash itself is never in an event: the event store keeps it in its
+//! own table, written in the same transaction as [`UserEvent::UserPasswordChanged`] or
+//! [`UserEvent::UserRegistered`].
+//!
+//! Sessions: every access token carries the user's *session epoch* when it was issued. An
+//! event that [ends the user's sessions](crate::DomainEvent::ends_sessions) (a role change, a
+//! password change, "log out everywhere") moves the epoch on, and a token of an earlier epoch
+//! is refused.
 
 mod event;
 #[cfg(test)]
@@ -10,6 +16,7 @@ pub use event::UserEvent;
 
 use crate::actor::{Actor, Role};
 use crate::aggregate::Aggregate;
+use crate::event::DomainEvent;
 use crate::ids::UserId;
 use crate::values::{DisplayName, Email};
 
@@ -26,6 +33,8 @@ pub struct UserState {
     pub display_name: DisplayName,
     /// Their role.
     pub role: Role,
+    /// How many times their sessions were ended; tokens of an earlier epoch are refused.
+    pub session_epoch: u32,
 }
 
 /// What may be asked of a user, in the imperative.
@@ -46,6 +55,12 @@ pub enum UserCommand {
     /// themself, admins and the system may.
     ChangePassword {
         /// The id of the user whose password changes.
+        user: UserId,
+    },
+    /// End every session of this user (the stream's own id): "log out everywhere". The user
+    /// themself, admins and the system may.
+    EndSessions {
+        /// The id of the user whose sessions end.
         user: UserId,
     },
 }
@@ -107,10 +122,29 @@ impl Aggregate for User {
                     Err(UserError::Forbidden)
                 }
             }
+            (Some(_), UserCommand::EndSessions { user }) => {
+                if actor.is_privileged() || actor.user_id() == Some(user) {
+                    Ok(vec![UserEvent::UserSessionsEnded {}])
+                } else {
+                    Err(UserError::Forbidden)
+                }
+            }
         }
     }
 
     fn evolve(self, event: &UserEvent) -> Self {
+        let ends_sessions = event.ends_sessions();
+        let mut user = self.evolve_details(event);
+        if ends_sessions && let Some(state) = &mut user.0 {
+            state.session_epoch += 1;
+        }
+        user
+    }
+}
+
+impl User {
+    /// Folds what an event says about the user's details (everything but the epoch).
+    fn evolve_details(self, event: &UserEvent) -> Self {
         match (self.0, event) {
             (
                 _,
@@ -123,6 +157,7 @@ impl Aggregate for User {
                 email: email.clone(),
                 display_name: display_name.clone(),
                 role: *role,
+                session_epoch: 0,
             })),
             (Some(mut user), UserEvent::UserRoleChanged { role }) => {
                 user.role = *role;

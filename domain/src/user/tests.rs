@@ -117,6 +117,7 @@ fn every_event_survives_storage() {
         registered(),
         UserEvent::UserRoleChanged { role: Role::Admin },
         UserEvent::UserPasswordChanged {},
+        UserEvent::UserSessionsEnded {},
     ] {
         let stored = UserEvent::from_stored(
             event.event_type(),
@@ -125,4 +126,44 @@ fn every_event_survives_storage() {
         );
         assert_eq!(stored, Ok(event));
     }
+}
+
+#[test]
+fn sessions_are_ended_by_their_user_or_an_admin_only() {
+    let state = User::fold(&[registered()]);
+    let subject = UserId::from_uuid(Uuid::from_u128(1));
+    let end = || UserCommand::EndSessions { user: subject };
+    assert_eq!(
+        state.decide(&user(1, Role::User), end()),
+        Ok(vec![UserEvent::UserSessionsEnded {}])
+    );
+    assert_eq!(
+        state.decide(&user(2, Role::User), end()),
+        Err(UserError::Forbidden)
+    );
+    assert!(state.decide(&user(3, Role::Admin), end()).is_ok());
+    assert!(state.decide(&Actor::System, end()).is_ok());
+}
+
+#[test]
+fn a_role_change_a_password_change_and_logging_out_everywhere_each_move_the_epoch() {
+    let epoch = |events: &[UserEvent]| User::fold(events).0.unwrap().session_epoch;
+    assert_eq!(epoch(&[registered()]), 0);
+    assert_eq!(
+        epoch(&[
+            registered(),
+            UserEvent::UserRoleChanged { role: Role::Admin }
+        ]),
+        1
+    );
+    assert_eq!(
+        epoch(&[
+            registered(),
+            UserEvent::UserRoleChanged { role: Role::Admin },
+            UserEvent::UserPasswordChanged {},
+            UserEvent::UserSessionsEnded {},
+        ]),
+        3
+    );
+    assert!(!registered().ends_sessions());
 }

@@ -1,6 +1,10 @@
 //! Validated values: untrusted input is parsed once into these types, which cannot hold an
 //! invalid value. Each `parse` says which field failed and why.
 //!
+//! Every text refuses what PostgreSQL cannot store (a NUL; a lone surrogate cannot reach a Rust
+//! `String`), and names that must not be confused with one another (e-mails, tag names) are
+//! normalised to NFKC and refused when they mix scripts (see `unicode`).
+//!
 //! Deserialising (from stored events) trusts the store and does not re-validate, so rules may
 //! tighten later without making old events unreadable.
 
@@ -8,10 +12,11 @@ mod email;
 mod password;
 mod text;
 mod traits;
+mod unicode;
 
 pub use email::Email;
 pub use password::Password;
-pub use text::{CreatureName, Description, DisplayName, Species, TagName};
+pub use text::{CreatureName, Description, DisplayName, SearchText, Species, TagName};
 pub use traits::Traits;
 
 /// Why a value was refused: the field and a message a person can act on.

@@ -1,10 +1,12 @@
 //! Passwords: checked for length, never stored or printed by the domain.
 
 use super::ValidationError;
+use super::unicode::refuse_nul;
 use std::fmt;
 
-/// A password of 8–72 bytes. bcrypt reads only the first 72 bytes, so a longer password is
-/// refused rather than silently cut. It has no `Serialize` and its `Debug` hides it.
+/// A password of 8–72 bytes without a NUL. bcrypt reads only the first 72 bytes, so a longer
+/// password is refused rather than silently cut; many bcrypt implementations stop at a NUL, so
+/// a hash of one would not carry over to them. It has no `Serialize` and its `Debug` hides it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
 
@@ -14,8 +16,10 @@ impl Password {
     /// The longest password accepted, in bytes (bcrypt's limit).
     pub const MAX_BYTES: usize = 72;
 
-    /// Checks an untrusted password's length in bytes; it is not trimmed.
+    /// Checks an untrusted password's length in bytes and that it holds no NUL; it is not
+    /// trimmed.
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        refuse_nul("password", input)?;
         if input.len() < Self::MIN_BYTES {
             return Err(ValidationError::new("password", "must be at least 8 bytes"));
         }
@@ -53,6 +57,12 @@ mod tests {
         // 36 two-byte characters are 72 bytes; 37 are 74 and must be refused, not cut.
         assert!(Password::parse(&"é".repeat(36)).is_ok());
         assert!(Password::parse(&"é".repeat(37)).is_err());
+    }
+
+    #[test]
+    fn a_nul_is_refused() {
+        let error = Password::parse("correct\0horse").unwrap_err();
+        assert_eq!(error.message, "must not contain a NUL character");
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! Bounded, trimmed texts: names, species, descriptions.
+//! Bounded, trimmed texts: names, species, descriptions, tag names, search text.
 
 use super::ValidationError;
+use super::unicode::{nfkc, refuse_confusable_scripts, refuse_nul};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Trims `input` and checks its length in characters and that it holds no control characters
-/// (a description may hold line breaks and tabs).
+/// Trims `input` and checks its length in characters and that it holds no NUL and no other
+/// control characters (a description may hold line breaks and tabs).
 fn bounded(
     field: &'static str,
     input: &str,
@@ -13,6 +14,7 @@ fn bounded(
     max: usize,
     multiline: bool,
 ) -> Result<String, ValidationError> {
+    refuse_nul(field, input)?;
     let trimmed = input.trim();
     let length = trimmed.chars().count();
     if length < min {
@@ -95,8 +97,13 @@ text_type!(
     /// A user's display name: 1–80 characters after trimming.
     DisplayName, "display_name", 1, 80, false
 );
+text_type!(
+    /// Words to search creatures for (`GET /creatures?q=`): 1–200 characters after trimming.
+    SearchText, "q", 1, 200, false
+);
 
-/// A tag's name: 1–40 characters of letters, digits, spaces, `-`, `_` and `.`; unique
+/// A tag's name: 1–40 characters of letters, digits, spaces, `-`, `_` and `.`, in NFKC and
+/// in one script (or Latin with Japanese or Korean, as UTS #39 allows); unique
 /// case-insensitively (see [`TagName::key`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -106,9 +113,11 @@ impl TagName {
     /// The longest name accepted, in characters.
     pub const MAX_CHARS: usize = 40;
 
-    /// Parses untrusted input: trims it, checks its length and characters.
+    /// Parses untrusted input: normalises it to NFKC (`ｆire` becomes `fire`), trims it,
+    /// checks its length and characters, and refuses a mix of scripts (`fіre`, with a
+    /// Cyrillic `і`).
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        let name = bounded("name", input, 1, Self::MAX_CHARS, false)?;
+        let name = bounded("name", &nfkc(input), 1, Self::MAX_CHARS, false)?;
         if let Some(bad) = name
             .chars()
             .find(|c| !(c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.')))
@@ -118,10 +127,11 @@ impl TagName {
                 format!("must hold only letters, digits, spaces, `-`, `_` and `.`, not `{bad}`"),
             ));
         }
+        refuse_confusable_scripts("name", &name)?;
         Ok(Self(name))
     }
 
-    /// The name as given.
+    /// The name as given, normalised.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -168,5 +178,58 @@ mod tests {
         assert_eq!(name.as_str(), "Fire-Breathing");
         assert_eq!(name.key(), "fire-breathing");
         assert!(TagName::parse(&"a".repeat(41)).is_err());
+    }
+
+    #[test]
+    fn a_nul_is_refused_in_words_in_every_text() {
+        for error in [
+            CreatureName::parse("Sm\0aug").unwrap_err(),
+            Species::parse("dra\0gon").unwrap_err(),
+            Description::parse("hoard\0").unwrap_err(),
+            DisplayName::parse("A\0da").unwrap_err(),
+            SearchText::parse("fi\0re").unwrap_err(),
+            TagName::parse("fi\0re").unwrap_err(),
+        ] {
+            assert_eq!(error.message, "must not contain a NUL character");
+        }
+    }
+
+    #[test]
+    fn tag_names_are_normalised_to_nfkc_so_look_alikes_share_a_key() {
+        assert_eq!(TagName::parse("ｆire").unwrap().key(), "fire");
+        assert_eq!(TagName::parse("ＦＩＲＥ").unwrap().key(), "fire");
+        assert_eq!(TagName::parse("A\u{308}ther").unwrap().as_str(), "Äther");
+        assert_eq!(
+            TagName::parse("A\u{308}ther").unwrap(),
+            TagName::parse("Äther").unwrap()
+        );
+        // An ideographic space becomes a plain one, then is trimmed.
+        assert_eq!(TagName::parse("\u{3000}fire").unwrap().as_str(), "fire");
+    }
+
+    #[test]
+    fn tag_names_mixing_scripts_are_refused_but_whole_scripts_are_not() {
+        for mixed in ["fіre", "fіre-breathing", "ѕmoke", "αlpha"] {
+            let error = TagName::parse(mixed).unwrap_err();
+            assert_eq!(error.field, "name");
+            assert!(error.message.contains("mix scripts"), "{mixed}: {error}");
+        }
+        for whole in ["огонь", "火の鳥", "ドラゴン", "불꽃", "δράκος", "fire 2"]
+        {
+            assert!(TagName::parse(whole).is_ok(), "{whole}");
+        }
+    }
+
+    #[test]
+    fn stored_tag_names_read_back_whatever_todays_rules_say() {
+        let old: TagName = serde_json::from_str("\"fіre\"").unwrap();
+        assert_eq!(old.as_str(), "fіre");
+        assert_eq!(old.key(), "fіre");
+        let old: TagName = serde_json::from_str("\"ｆire\"").unwrap();
+        assert_eq!(
+            old.key(),
+            "ｆire",
+            "an old key stays the key it was claimed under"
+        );
     }
 }

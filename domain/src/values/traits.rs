@@ -4,8 +4,9 @@ use super::ValidationError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// At most 32 traits; each key 1–40 characters, each value a boolean, a number, or a string of
-/// at most 200 characters. Nested objects and arrays are refused.
+/// At most 32 traits; each key 1–40 characters without control characters, each value a
+/// boolean, a number, or a string of at most 200 characters without a NUL (which `jsonb`
+/// cannot store). Nested objects and arrays are refused.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Traits(Map<String, Value>);
@@ -39,6 +40,11 @@ impl Traits {
             }
             let value = match value {
                 Value::Bool(_) | Value::Number(_) => value.clone(),
+                Value::String(text) if text.contains('\0') => {
+                    return Err(invalid(format!(
+                        "`{name}` must not contain a NUL character"
+                    )));
+                }
                 Value::String(text) if text.chars().count() <= Self::MAX_TEXT_CHARS => {
                     Value::String(text.trim().to_owned())
                 }
@@ -98,5 +104,21 @@ mod tests {
         assert!(Traits::parse(&json!({"lore": "x".repeat(201)})).is_err());
         let many: Map<String, Value> = (0..33).map(|i| (format!("t{i}"), json!(i))).collect();
         assert!(Traits::parse(&Value::Object(many)).is_err());
+    }
+
+    #[test]
+    fn a_nul_in_a_trait_name_or_value_is_refused() {
+        let error = Traits::parse(&json!({"lore": "fire\u{0}ice"})).unwrap_err();
+        assert_eq!(error.message, "`lore` must not contain a NUL character");
+        assert!(Traits::parse(&json!({"lo\u{0}re": 1})).is_err());
+    }
+
+    #[test]
+    fn numbers_at_the_edges_of_json_are_kept_as_given() {
+        let edges = json!({"big": u64::MAX, "small": i64::MIN, "huge": 1e308, "tiny": 5e-324});
+        assert_eq!(Traits::parse(&edges).unwrap().to_value(), edges);
+        // serde_json refuses what no f64 holds, so an infinity never reaches a trait.
+        assert!(serde_json::from_str::<Value>(r#"{"weight": 1e400}"#).is_err());
+        assert!(serde_json::from_str::<Value>(r#"{"lore": "\ud800"}"#).is_err());
     }
 }

@@ -3,6 +3,7 @@
 use crate::cursor::Cursor;
 use crate::error::QueryError;
 use chrono::{DateTime, Utc};
+use domain::values::{SearchText, Species, TagName};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::postgres::PgRow;
@@ -65,15 +66,15 @@ pub struct AvatarView {
     pub failure: Option<String>,
 }
 
-/// What to list.
+/// What to list. The texts are parsed values, so nothing PostgreSQL refuses reaches the query.
 #[derive(Clone, Debug, Default)]
 pub struct CreatureFilter {
     /// Full-text search over name, species and description.
-    pub q: Option<String>,
+    pub q: Option<SearchText>,
     /// Only creatures with this tag (by name, case-insensitively).
-    pub tag: Option<String>,
+    pub tag: Option<TagName>,
     /// Only creatures of this species (case-insensitively).
-    pub species: Option<String>,
+    pub species: Option<Species>,
     /// Only creatures of this owner.
     pub owner: Option<Uuid>,
     /// Items per page (1–100).
@@ -154,12 +155,6 @@ pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage
         .map(Cursor::decode)
         .transpose()?
         .map(|cursor| cursor.key());
-    let blank_to_none = |text: &Option<String>| {
-        text.as_deref()
-            .map(str::trim)
-            .filter(|text| !text.is_empty())
-            .map(str::to_owned)
-    };
     let sql = format!(
         "{SELECT} WHERE NOT c.archived \
            AND ($1::text IS NULL OR c.search @@ websearch_to_tsquery('english', $1)) \
@@ -172,9 +167,9 @@ pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage
          ORDER BY c.created_at DESC, c.id DESC LIMIT $7"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(blank_to_none(&filter.q))
-        .bind(blank_to_none(&filter.tag))
-        .bind(blank_to_none(&filter.species))
+        .bind(filter.q.as_ref().map(SearchText::as_str))
+        .bind(filter.tag.as_ref().map(TagName::as_str))
+        .bind(filter.species.as_ref().map(Species::as_str))
         .bind(filter.owner)
         .bind(after.map(|(created_at, _)| created_at))
         .bind(after.map(|(_, id)| id))

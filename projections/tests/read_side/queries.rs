@@ -2,6 +2,7 @@
 
 use crate::fixture::Fixture;
 use domain::creature::CreatureCommand;
+use domain::values::{SearchText, Species, TagName};
 use projections::creatures::{CreatureFilter, get, list};
 use projections::{Projection, status};
 
@@ -59,7 +60,7 @@ async fn filters_and_search_find_the_right_creatures_and_never_archived_ones() {
         names(
             &fixture,
             CreatureFilter {
-                species: Some("DRAGON".into()),
+                species: Some(Species::parse("DRAGON").unwrap()),
                 ..filter()
             }
         )
@@ -70,7 +71,7 @@ async fn filters_and_search_find_the_right_creatures_and_never_archived_ones() {
         names(
             &fixture,
             CreatureFilter {
-                tag: Some("fire".into()),
+                tag: Some(TagName::parse("fire").unwrap()),
                 ..filter()
             }
         )
@@ -93,7 +94,7 @@ async fn filters_and_search_find_the_right_creatures_and_never_archived_ones() {
         names(
             &fixture,
             CreatureFilter {
-                q: Some("gold mountain".into()),
+                q: Some(SearchText::parse("gold mountain").unwrap()),
                 ..filter()
             }
         )
@@ -104,7 +105,7 @@ async fn filters_and_search_find_the_right_creatures_and_never_archived_ones() {
         names(
             &fixture,
             CreatureFilter {
-                q: Some("dragons".into()),
+                q: Some(SearchText::parse("dragons").unwrap()),
                 ..filter()
             }
         )
@@ -116,8 +117,8 @@ async fn filters_and_search_find_the_right_creatures_and_never_archived_ones() {
         names(
             &fixture,
             CreatureFilter {
-                q: Some("horse".into()),
-                tag: Some("Fire".into()),
+                q: Some(SearchText::parse("horse").unwrap()),
+                tag: Some(TagName::parse("Fire").unwrap()),
                 ..filter()
             }
         )

@@ -1,6 +1,7 @@
 //! Idempotent commands: a command sent again with the same `Idempotency-Key` replays its
 //! first answer (`Idempotent-Replayed: true`) and executes nothing.
 //!
+//! A keyed request its caller may not make is refused first ([`access`]), touching nothing.
 //! Keys are scoped to the caller ([`scope`]). Before a keyed command runs, its stored answer
 //! is looked up in Redis (fast) and PostgreSQL (durable) while an in-flight marker is set in
 //! Redis, all three at once; a stored answer is replayed (a different request under the same
@@ -9,6 +10,7 @@
 //! `commands::idempotency`), or right after when it appended none, and cached in Redis. An
 //! answer carrying an access token is stored without its signature ([`sealing`]).
 
+mod access;
 mod cache;
 
 pub use cache::redis_keys;
@@ -24,7 +26,7 @@ pub use scope::scope;
 use super::problem::{ApiError, status_problem};
 use super::state::AppState;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -81,9 +83,16 @@ async fn run_keyed(
     request: Request,
     next: Next,
 ) -> Result<Response, Response> {
-    let key = parse_key(&raw).map_err(IntoResponse::into_response)?;
+    // A path no route matches runs no command: it answers 404 and stores nothing.
+    let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
+        return Ok(next.run(request).await);
+    };
     let (parts, body) = request.into_parts();
-    let scope = scope(state, &parts).await;
+    let caller = access::caller(state, &parts, route.as_str())
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let key = parse_key(&raw).map_err(IntoResponse::into_response)?;
+    let scope = scope(state, &parts, caller.as_ref());
     let body = to_bytes(body, super::MAX_BODY_BYTES)
         .await
         .map_err(|_| ApiError::PayloadTooLarge.into_response())?;

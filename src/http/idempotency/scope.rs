@@ -1,26 +1,18 @@
 //! Whose key it is: a logged-in caller's user id, or for anonymous calls a fingerprint of the
 //! client (its address and user agent), so one client's answers never reach another.
 
-use super::super::extract::bearer_token;
+use super::super::extract::ClientAddress;
 use super::super::state::AppState;
-use axum::extract::ConnectInfo;
+use crate::auth::Claims;
 use axum::http::header;
 use axum::http::request::Parts;
-use std::net::SocketAddr;
 
-/// The scope of the request's key.
-pub async fn scope(state: &AppState, request: &Parts) -> String {
-    let token = bearer_token(&request.headers).and_then(Result::ok);
-    if let Some(token) = token
-        && let Ok(claims) = state.keys.verify(token).await
-    {
+/// The scope of the request's key, for its authenticated caller (if any).
+pub fn scope(state: &AppState, request: &Parts, caller: Option<&Claims>) -> String {
+    if let Some(claims) = caller {
         return format!("user:{}", claims.sub);
     }
-    let address = request
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| address.ip().to_string())
-        .unwrap_or_default();
+    let address = ClientAddress::of(request, &state.trusted_proxies).text();
     let agent = request
         .headers
         .get(header::USER_AGENT)

@@ -105,5 +105,6 @@ async fn change_role(
         .commands
         .execute(idempotency.attach(command, &responder))
         .await?;
+    state.sessions.ended(&state.redis, id).await?;
     Ok(to_response(&responder(&outcome)))
 }

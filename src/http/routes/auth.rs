@@ -1,7 +1,7 @@
-//! Accounts over HTTP: register, log in, who am I, change my password.
+//! Accounts over HTTP: register, log in, who am I, change my password, log out everywhere.
 
-use crate::accounts::Registration;
-use crate::http::extract::{Authenticated, CorrelationId};
+use crate::accounts::{AccountError, Registration};
+use crate::http::extract::{Authenticated, ClientAddress, CorrelationId};
 use crate::http::idempotency::{Idempotency, to_response};
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(login))
         .route("/auth/me", get(me))
         .route("/auth/password", put(change_password))
+        .route("/auth/logout-all", post(logout_all))
 }
 
 #[derive(Deserialize)]
@@ -65,9 +66,15 @@ fn parse_registration(body: &RegisterBody) -> Result<Registration, ApiError> {
 async fn register(
     State(state): State<AppState>,
     correlation: CorrelationId,
+    client: ClientAddress,
     idempotency: Idempotency,
     Json(body): Json<RegisterBody>,
 ) -> Result<Response, ApiError> {
+    let limits = state.login_limits;
+    state
+        .throttle
+        .hit(&limits.registrations_per_address, &client.text())
+        .await?;
     let registration = parse_registration(&body)?;
     // The user's id is chosen inside; the answer is built from the stream the command ran on.
     let respond = |user_id: Uuid| {
@@ -102,17 +109,46 @@ struct LoginBody {
     password: String,
 }
 
+/// Logs in. Limited per client address (every attempt) and per account (failures), before
+/// any bcrypt work: a limited attempt is 429 and costs nothing.
 async fn login(
     State(state): State<AppState>,
+    client: ClientAddress,
     idempotency: Idempotency,
     Json(body): Json<LoginBody>,
 ) -> Result<Json<Value>, ApiError> {
+    let limits = state.login_limits;
+    state
+        .throttle
+        .hit(&limits.attempts_per_address, &client.text())
+        .await?;
+    // The account as the e-mail names it, whether or not it exists (so the limit says nothing
+    // about which addresses are registered).
+    let account = Email::parse(&body.email).map_or_else(
+        |_| body.email.trim().to_lowercase(),
+        |email| email.as_str().to_owned(),
+    );
+    state
+        .throttle
+        .check(&limits.failures_per_account, &account)
+        .await?;
     idempotency.begin();
-    let (user, role) = state
+    let authenticated = state
         .accounts
         .authenticate(&body.email, &body.password)
+        .await;
+    if matches!(authenticated, Err(AccountError::WrongCredentials)) {
+        state
+            .throttle
+            .hit(&limits.failures_per_account, &account)
+            .await
+            .ok();
+    }
+    let (user, details) = authenticated?;
+    let token = state
+        .keys
+        .issue(user.as_uuid(), details.role, details.session_epoch)
         .await?;
-    let token = state.keys.issue(user.as_uuid(), role).await?;
     Ok(Json(json!({
         "access_token": token,
         "token_type": "bearer",
@@ -165,5 +201,30 @@ async fn change_password(
         .accounts
         .change_password(id, &new_password, caller.actor(), correlation.0, attach)
         .await?;
+    state.sessions.ended(&state.redis, user).await?;
+    Ok(to_response(&responder(&outcome)))
+}
+
+/// Ends every session of the caller, this one included: every token issued to them so far
+/// is refused from now on.
+async fn logout_all(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    idempotency: Idempotency,
+) -> Result<Response, ApiError> {
+    let user = caller.0.sub;
+    let responder = super::accepted(&idempotency, user, StatusCode::OK, None);
+    let attach = |command| idempotency.attach(command, &responder);
+    let outcome = state
+        .accounts
+        .end_sessions(
+            domain::UserId::from_uuid(user),
+            caller.actor(),
+            correlation.0,
+            attach,
+        )
+        .await?;
+    state.sessions.ended(&state.redis, user).await?;
     Ok(to_response(&responder(&outcome)))
 }

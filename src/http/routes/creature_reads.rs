@@ -6,7 +6,7 @@ use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use axum::extract::{Path, Query, State};
-use domain::values::ValidationError;
+use domain::values::{SearchText, Species, TagName, ValidationError};
 use projections::Projection;
 use projections::creatures::{self, CreatureFilter, CreaturePage, CreatureView};
 use serde::Deserialize;
@@ -20,6 +20,18 @@ pub struct ListQuery {
     owner: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
+}
+
+/// Parses a filter text: blank means no filter; anything else must parse, naming `field`.
+fn filter_text<T>(
+    field: &'static str,
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, ValidationError>,
+) -> Result<Option<T>, ValidationError> {
+    text.map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(|text| parse(text).map_err(|error| ValidationError { field, ..error }))
+        .transpose()
 }
 
 /// `GET /creatures`: a page of unarchived creatures, newest first.
@@ -37,11 +49,21 @@ pub async fn list(
                 .map_err(|_| ValidationError::new("owner", "must be a user id"))
         })
         .transpose()?;
+    let q = filter_text("q", query.q.as_deref(), SearchText::parse);
+    let tag = filter_text("tag", query.tag.as_deref(), TagName::parse);
+    let species = filter_text("species", query.species.as_deref(), Species::parse);
+    let (q, tag, species) = match (q, tag, species) {
+        (Ok(q), Ok(tag), Ok(species)) => (q, tag, species),
+        (q, tag, species) => {
+            let errors = [q.err(), tag.err(), species.err()];
+            return Err(ApiError::Validation(errors.into_iter().flatten().collect()));
+        }
+    };
     min_position.wait(&state, Projection::Creatures).await?;
     let filter = CreatureFilter {
-        q: query.q,
-        tag: query.tag,
-        species: query.species,
+        q,
+        tag,
+        species,
         owner,
         limit: query.limit,
         cursor: query.cursor,
