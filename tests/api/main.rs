@@ -11,6 +11,7 @@ mod creatures;
 mod errors;
 mod history;
 mod idempotency;
+mod metrics;
 mod openapi;
 mod reads;
 mod rebuild;
