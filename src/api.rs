@@ -5,7 +5,7 @@ use crate::accounts::{Accounts, Registration};
 use crate::auth::{KeyRing, PasswordHasher};
 use crate::config::{ApiConfig, RedisConfig, Secret};
 use crate::http::idempotency::FingerprintKey;
-use crate::http::{self, live, metrics::Metrics, state::AppState};
+use crate::http::{self, live, metrics::Metrics, progress::Progress, state::AppState};
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
 use sqlx::PgPool;
@@ -50,11 +50,13 @@ impl Api {
             crate::auth::ring_sync::follow(keys.clone(), client, &redis_config.redis_prefix);
         }
         spawn_idempotency_cleanup(pool.clone());
+        let notices = live::listen(pool.clone());
         let state = AppState {
             commands,
             accounts,
             keys,
-            live: live::listen(pool.clone()),
+            progress: Progress::follow(pool.clone(), &notices),
+            live: notices,
             pool,
             redis,
             metrics: Metrics::default(),

@@ -9,6 +9,7 @@ mod avatars;
 mod cli;
 mod creatures;
 mod errors;
+mod freshness;
 mod history;
 mod idempotency;
 mod metrics;
