@@ -6,6 +6,7 @@ use crate::auth::{KeyRing, PasswordHasher};
 use crate::config::{ApiConfig, RedisConfig, Secret};
 use crate::http::idempotency::FingerprintKey;
 use crate::http::{self, live, metrics::Metrics, progress::Progress, state::AppState};
+use crate::serve::{Timeouts, serve};
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
 use sqlx::PgPool;
@@ -23,6 +24,7 @@ pub const MIN_SECRET_CHARS: usize = 32;
 pub struct Api {
     listener: TcpListener,
     router: axum::Router,
+    timeouts: Timeouts,
 }
 
 impl Api {
@@ -68,7 +70,11 @@ impl Api {
         let listener = TcpListener::bind(config.api_addr)
             .await
             .map_err(|error| anyhow::anyhow!("cannot listen on {} ({error})", config.api_addr))?;
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            timeouts: config.http.timeouts(),
+        })
     }
 
     /// The address it listens on.
@@ -82,12 +88,7 @@ impl Api {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "API listening");
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await
+        serve(self.listener, self.router, self.timeouts, shutdown).await
     }
 }
 

@@ -1,11 +1,12 @@
 //! Read-your-writes under pressure: a position beyond the log's head is refused at once, and
 //! waiting reads are answered by the projections' progress notices, not by polling.
 
-use crate::helpers::{TestApp, assert_problem, spawn_app_with, test_config, test_redis};
+use crate::helpers::{
+    TestApp, assert_problem, spawn_app_with, test_config, test_redis, until_the_api_listens,
+};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 /// An app whose reads would wait a minute: a test that gets an answer did not wait it out.
 async fn patient_app() -> TestApp {
@@ -77,25 +78,6 @@ async fn a_position_just_written_is_waited_for_not_refused() {
         .await;
     let problem = assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(problem["type"], "/problems/not-yet-consistent");
-}
-
-/// Waits until the API listens for projection notices on its database.
-async fn until_the_api_listens(app: &TestApp) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let listening: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-        )
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-        if listening > 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the API never listened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

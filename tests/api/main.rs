@@ -7,6 +7,7 @@ mod admin;
 mod authorization;
 mod avatars;
 mod cli;
+mod connections;
 mod creatures;
 mod errors;
 mod freshness;

@@ -1,7 +1,7 @@
 //! The system under test, ChromeDriver, and a browser with waits that poll for conditions.
 
 use bestiary::api::Api;
-use bestiary::config::{ApiConfig, RedisConfig, Secret};
+use bestiary::config::{ApiConfig, HttpTimeoutsConfig, RedisConfig, Secret};
 use bestiary::web::{WebConfig, WebServer};
 use commands::testing::TestDatabase;
 use fantoccini::elements::Element;
@@ -65,6 +65,10 @@ impl System {
             idempotency_ttl_hours: 24,
             admin_email: Some(ADMIN_EMAIL.into()),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+            http: HttpTimeoutsConfig {
+                http_header_timeout_ms: 10_000,
+                http_idle_timeout_ms: 60_000,
+            },
         };
         let api = Api::build(
             db.pool.clone(),
@@ -89,6 +93,7 @@ impl System {
                 web_dist: dist,
             },
             web_listener,
+            config.http.timeouts(),
         )
         .expect("the web server starts");
         tokio::spawn(web.run(std::future::pending()));
