@@ -135,32 +135,39 @@ async fn shutting_down_answers_the_open_request_first() {
     let running = tokio::spawn(api.run(async {
         let _ = stopped.await;
     }));
+    // The read's first query blocks on this lock: it is surely open when the shutdown starts.
+    let mut blocker = db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE projection_checkpoints IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
     let client = reqwest::Client::new();
-    // No worker runs, so this read waits its full bound: it is open during the shutdown.
     let open = tokio::spawn(
         client
             .get(format!("{address}/creatures?min_position=1"))
             .send(),
     );
-    until_the_read_waits(&db).await;
+    until_a_query_waits_for_a_lock(&db).await;
     stop.send(()).unwrap();
+    blocker.commit().await.unwrap();
+    // No worker runs: the read waits its bound, then answers; the shutdown waited for it.
     let answer = open.await.unwrap().unwrap();
     assert_eq!(answer.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
     running.await.unwrap().unwrap();
 }
 
-/// Waits until the read has located its position (the one query before it waits).
-async fn until_the_read_waits(db: &commands::testing::TestDatabase) {
+/// Waits until some query on the test database waits for a lock.
+async fn until_a_query_waits_for_a_lock(db: &commands::testing::TestDatabase) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let looked_up: i64 = sqlx::query_scalar(
+        let waiting: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE '%FROM (SELECT 1) one%'",
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
         )
         .fetch_one(&db.pool)
         .await
         .unwrap();
-        if looked_up > 0 {
+        if waiting > 0 {
             return;
         }
         assert!(
