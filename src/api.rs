@@ -7,7 +7,8 @@ use crate::config::{ApiConfig, RedisConfig, Secret};
 use crate::http::idempotency::FingerprintKey;
 use crate::http::state::{AppState, LoginLimits};
 use crate::http::throttle::Throttle;
-use crate::http::{self, live, metrics::Metrics};
+use crate::http::{self, live, metrics::Metrics, progress::Progress};
+use crate::serve::{Timeouts, serve};
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
 use sqlx::PgPool;
@@ -24,6 +25,7 @@ pub const MIN_SECRET_CHARS: usize = 32;
 pub struct Api {
     listener: TcpListener,
     router: axum::Router,
+    timeouts: Timeouts,
 }
 
 impl Api {
@@ -58,12 +60,14 @@ impl Api {
         sessions.follow(redis_client, &redis_config.redis_prefix);
         spawn_idempotency_cleanup(pool.clone());
         let throttle = Throttle::new(redis.clone(), fingerprint_key.clone());
+        let notices = live::listen(pool.clone());
         let state = AppState {
             commands,
             accounts,
             keys,
             sessions,
-            live: live::listen(pool.clone()),
+            progress: Progress::follow(pool.clone(), &notices),
+            live: notices,
             pool,
             redis,
             metrics: Metrics::default(),
@@ -78,7 +82,11 @@ impl Api {
         let listener = TcpListener::bind(config.api_addr)
             .await
             .map_err(|error| anyhow::anyhow!("cannot listen on {} ({error})", config.api_addr))?;
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            timeouts: config.http.timeouts(),
+        })
     }
 
     /// The address it listens on.
@@ -92,12 +100,7 @@ impl Api {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "API listening");
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await
+        serve(self.listener, self.router, self.timeouts, shutdown).await
     }
 }
 

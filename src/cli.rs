@@ -1,6 +1,8 @@
 //! The `bestiary` command line: one binary, one subcommand per service or task.
 
-use crate::config::{ApiConfig, DatabaseConfig, RedisConfig, Secret, WorkerConfig};
+use crate::config::{
+    ApiConfig, DatabaseConfig, HttpTimeoutsConfig, RedisConfig, Secret, WorkerConfig,
+};
 use crate::web::WebConfig;
 use clap::{Args, Parser, Subcommand};
 
@@ -136,6 +138,9 @@ pub struct WebArgs {
     /// What it serves.
     #[command(flatten)]
     pub web: WebConfig,
+    /// Bounds on slow and idle clients.
+    #[command(flatten)]
+    pub http: HttpTimeoutsConfig,
 }
 
 /// Who to make an admin.

@@ -145,6 +145,28 @@ impl WorkerConfig {
     }
 }
 
+/// Bounds on slow and idle HTTP clients (the API and the web server).
+#[derive(Args, Clone, Debug)]
+pub struct HttpTimeoutsConfig {
+    /// How long (milliseconds) a client may take to send a request's head (request line and
+    /// headers), counted from connecting, or from the first byte of a later request.
+    #[arg(long, env = "HTTP_HEADER_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_header_timeout_ms: u64,
+    /// How long (milliseconds) a kept-alive connection may wait for its next request.
+    #[arg(long, env = "HTTP_IDLE_TIMEOUT_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_idle_timeout_ms: u64,
+}
+
+impl HttpTimeoutsConfig {
+    /// The bounds the server applies.
+    pub fn timeouts(&self) -> crate::serve::Timeouts {
+        crate::serve::Timeouts {
+            header: Duration::from_millis(self.http_header_timeout_ms),
+            idle: Duration::from_millis(self.http_idle_timeout_ms),
+        }
+    }
+}
+
 /// The main backend's settings.
 #[derive(Args, Clone, Debug)]
 pub struct ApiConfig {
@@ -180,6 +202,9 @@ pub struct ApiConfig {
     /// The bootstrap admin's password (used only when the admin is created).
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<Secret>,
+    /// Bounds on slow and idle clients (the web server of `all` uses them too).
+    #[command(flatten)]
+    pub http: HttpTimeoutsConfig,
     /// Bounds on logins, registrations and password hashing.
     #[command(flatten)]
     pub login_limits: LoginLimits,

@@ -7,7 +7,8 @@
 //! commit the worker is told over Redis (`worker::notify`). Reads come from the read
 //! tables, waiting for a `min_position` when asked. [`auth`] signs and verifies access tokens
 //! and hashes passwords; [`accounts`] registers users and checks credentials; [`api`] builds
-//! the service; [`web`] serves the built SPA; [`run`] maps each subcommand to what it does.
+//! the service; [`web`] serves the built SPA; [`serve`] serves either with bounds on slow and
+//! idle clients; [`run`] maps each subcommand to what it does.
 
 pub mod accounts;
 pub mod api;
@@ -19,6 +20,7 @@ pub mod http;
 pub mod progress;
 pub mod refresh;
 pub mod run;
+pub mod serve;
 pub mod shutdown;
 pub mod telemetry;
 pub mod web;

@@ -49,7 +49,7 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
 }
 
 async fn web(args: WebArgs) -> anyhow::Result<()> {
-    WebServer::build(&args.web, args.web_addr)
+    WebServer::build(&args.web, args.web_addr, args.http.timeouts())
         .await?
         .run(shutdown::signal())
         .await?;
@@ -92,7 +92,7 @@ async fn all(args: AllArgs) -> anyhow::Result<()> {
     let ai = ai_service::AiService::build(&ai)
         .await
         .map_err(anyhow::Error::msg)?;
-    let web = WebServer::build(&web, args.api.web_addr).await?;
+    let web = WebServer::build(&web, args.api.web_addr, args.api.http.timeouts()).await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let when_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopped.wait_for(|stop| *stop).await;

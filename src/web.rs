@@ -2,6 +2,7 @@
 //! telling it where the API is (`BACKEND_URL`), and `index.html` for every client-side route
 //! so deep links work. It knows nothing else of Bestiary.
 
+use crate::serve::{Timeouts, serve};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -30,6 +31,7 @@ pub struct WebConfig {
 pub struct WebServer {
     listener: TcpListener,
     router: Router,
+    timeouts: Timeouts,
 }
 
 #[derive(Clone)]
@@ -41,16 +43,24 @@ struct Site {
 
 impl WebServer {
     /// Checks the configuration and binds `address`.
-    pub async fn build(config: &WebConfig, address: SocketAddr) -> anyhow::Result<Self> {
+    pub async fn build(
+        config: &WebConfig,
+        address: SocketAddr,
+        timeouts: Timeouts,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(address)
             .await
             .map_err(|error| anyhow::anyhow!("cannot listen on {address} ({error})"))?;
-        Self::with_listener(config, listener)
+        Self::with_listener(config, listener, timeouts)
     }
 
     /// Checks the configuration and serves on a bound listener. A missing build is not
     /// fatal: every page then says how to build the SPA, and `/healthz` answers 503.
-    pub fn with_listener(config: &WebConfig, listener: TcpListener) -> anyhow::Result<Self> {
+    pub fn with_listener(
+        config: &WebConfig,
+        listener: TcpListener,
+        timeouts: Timeouts,
+    ) -> anyhow::Result<Self> {
         let backend = config.backend_url.trim().trim_end_matches('/');
         if !(backend.starts_with("http://") || backend.starts_with("https://")) {
             anyhow::bail!("BACKEND_URL must be an http:// or https:// URL, not `{backend}`");
@@ -64,7 +74,11 @@ impl WebServer {
             );
             unbuilt_router(&config.web_dist)
         };
-        Ok(WebServer { listener, router })
+        Ok(WebServer {
+            listener,
+            router,
+            timeouts,
+        })
     }
 
     /// The address it listens on.
@@ -72,15 +86,13 @@ impl WebServer {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes, then drains open requests.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "web server listening");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        serve(self.listener, self.router, self.timeouts, shutdown).await
     }
 }
 

@@ -1,10 +1,10 @@
 //! Where a projection stands in the commit-safe order of the log.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The last event a projection applied, as (transaction id, position): the order events are
 /// read in (see [`crate::reader`]). The default is before every event.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Checkpoint {
     /// The writing transaction's id (`xid8`).
     pub transaction_id: u64,

@@ -152,7 +152,9 @@ async fn finish(
     Ok(last.checkpoint)
 }
 
-/// Tells listeners (on commit) what changed: the position reached and the creatures touched.
+/// Tells listeners (on commit) what changed: the position reached, the checkpoint (so a
+/// waiting read can tell whether its event is applied without asking the database) and the
+/// creatures touched.
 async fn announce(
     conn: &mut PgConnection,
     projection: Projection,
@@ -168,10 +170,11 @@ async fn announce(
         .map(|ordered| ordered.event.position)
         .max()
         .unwrap_or(0);
+    let checkpoint = events.last().map(|last| last.checkpoint);
     let notice = if creatures.len() > MAX_NOTICE_IDS {
-        json!({"projection": projection.name(), "position": position, "creatures": null})
+        json!({"projection": projection.name(), "position": position, "checkpoint": checkpoint, "creatures": null})
     } else {
-        json!({"projection": projection.name(), "position": position, "creatures": creatures})
+        json!({"projection": projection.name(), "position": position, "checkpoint": checkpoint, "creatures": creatures})
     };
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(PROJECTION_CHANNEL)

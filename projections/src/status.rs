@@ -1,5 +1,6 @@
 //! Where each projection stands, and whether a read may already see a position.
 
+use crate::checkpoint::Checkpoint;
 use crate::projection::Projection;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -83,4 +84,76 @@ pub async fn has_passed(
     .fetch_optional(pool)
     .await?;
     Ok(passed.unwrap_or(false))
+}
+
+/// Where a read that must reflect a position stands against the log and a projection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// The projection has applied it (or it holds no event and the log is past it).
+    Passed,
+    /// Its event is committed but not applied yet; it is applied once the projection's
+    /// checkpoint reaches this one.
+    Pending(Checkpoint),
+    /// No event was committed there yet: the log's head is lower.
+    BeyondHead {
+        /// The log's highest committed position.
+        head: i64,
+    },
+}
+
+/// Where a read of `projection` at `position` stands, in one statement: the head is read in
+/// the same snapshot as the event, so a position whose commit has returned is never beyond it.
+pub async fn locate(
+    pool: &PgPool,
+    projection: Projection,
+    position: i64,
+) -> Result<Freshness, sqlx::Error> {
+    if position <= 0 {
+        return Ok(Freshness::Passed);
+    }
+    let row = sqlx::query(
+        "SELECT (SELECT COALESCE(max(position), 0) FROM events) AS head, \
+             e.transaction_id::text AS xid, \
+             (e.transaction_id, e.position) <= (c.transaction_id, c.position) AS passed \
+         FROM (SELECT 1) one \
+         LEFT JOIN events e ON e.position = $2 \
+         LEFT JOIN projection_checkpoints c ON c.name = $1",
+    )
+    .bind(projection.name())
+    .bind(position)
+    .fetch_one(pool)
+    .await?;
+    let head: i64 = row.try_get("head")?;
+    let xid: Option<String> = row.try_get("xid")?;
+    let passed: Option<bool> = row.try_get("passed")?;
+    Ok(match xid {
+        None if position <= head => Freshness::Passed,
+        None => Freshness::BeyondHead { head },
+        Some(_) if passed == Some(true) => Freshness::Passed,
+        Some(xid) => Freshness::Pending(Checkpoint {
+            transaction_id: xid.parse().unwrap_or_default(),
+            position,
+        }),
+    })
+}
+
+/// Every projection's checkpoint, by name.
+pub async fn checkpoints(pool: &PgPool) -> Result<Vec<(String, Checkpoint)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT name, transaction_id::text AS xid, position FROM projection_checkpoints",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let xid: String = row.try_get("xid")?;
+            Ok((
+                row.try_get("name")?,
+                Checkpoint {
+                    transaction_id: xid.parse().unwrap_or_default(),
+                    position: row.try_get("position")?,
+                },
+            ))
+        })
+        .collect()
 }

@@ -1,13 +1,17 @@
 //! Read-your-writes: a read given `min_position` (query) or `X-Min-Position` (header) waits,
 //! up to a bound, until the projection it reads has applied that position; past the bound it
-//! answers 503 with `Retry-After` rather than stale data.
+//! answers 503 with `Retry-After` rather than stale data. A position beyond the log's head was
+//! never told to any client: it is refused at once (422, with the head).
+//!
+//! One query locates the position; the wait itself awaits the shared [`Progress`](super::progress::Progress) of the
+//! projections, fed by their notices, with one last database check at the bound.
 
 use super::problem::ApiError;
 use super::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use projections::{Projection, status};
-use std::time::{Duration, Instant};
+use projections::Projection;
+use projections::status::{self, Freshness};
 
 /// The position a read must reflect, if the client gave one.
 #[derive(Clone, Copy, Debug)]
@@ -43,25 +47,38 @@ impl<S: Send + Sync> FromRequestParts<S> for MinPosition {
 }
 
 impl MinPosition {
-    /// Waits until `projection` has applied the position, or fails with 503 at the bound.
+    /// Waits until `projection` has applied the position, or fails: 422 beyond the log's
+    /// head, 503 at the bound.
     pub async fn wait(self, state: &AppState, projection: Projection) -> Result<(), ApiError> {
         let Some(position) = self.0 else {
             return Ok(());
         };
-        let deadline = Instant::now() + state.read_wait;
-        let mut pause = Duration::from_millis(5);
-        loop {
-            if status::has_passed(&state.pool, projection, position)
-                .await
-                .map_err(|error| ApiError::Internal(error.to_string()))?
-            {
-                return Ok(());
+        let internal = |error: sqlx::Error| ApiError::Internal(error.to_string());
+        let target = match status::locate(&state.pool, projection, position)
+            .await
+            .map_err(internal)?
+        {
+            Freshness::Passed => return Ok(()),
+            Freshness::BeyondHead { head } => {
+                return Err(ApiError::PositionBeyondHead { position, head });
             }
-            if Instant::now() >= deadline {
-                return Err(ApiError::NotYetConsistent { position });
-            }
-            tokio::time::sleep(pause.min(deadline.saturating_duration_since(Instant::now()))).await;
-            pause = (pause * 2).min(Duration::from_millis(100));
+            Freshness::Pending(target) => target,
+        };
+        if state
+            .progress
+            .reaches(projection, target, state.read_wait)
+            .await
+        {
+            return Ok(());
+        }
+        // A notice may have been lost at the very end: the database has the last word.
+        if status::has_passed(&state.pool, projection, position)
+            .await
+            .map_err(internal)?
+        {
+            Ok(())
+        } else {
+            Err(ApiError::NotYetConsistent { position })
         }
     }
 }

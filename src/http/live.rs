@@ -2,7 +2,7 @@
 //! They come from PostgreSQL (`LISTEN`), where the worker announces each batch on commit, so
 //! they need no Redis and every API instance hears every worker.
 
-use projections::PROJECTION_CHANNEL;
+use projections::{Checkpoint, PROJECTION_CHANNEL};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
@@ -19,6 +19,9 @@ pub struct Notice {
     pub projection: String,
     /// The highest position it applied.
     pub position: i64,
+    /// Its checkpoint after the batch (for waiting reads; not sent to `GET /updates`).
+    #[serde(default, skip_serializing)]
+    pub checkpoint: Option<Checkpoint>,
     /// The creatures it changed (`None`: too many to name, refresh everything).
     pub creatures: Option<Vec<uuid::Uuid>>,
 }

@@ -1,7 +1,12 @@
 //! Prometheus metrics of the API: requests by route, method and status, and their latency.
 //! Projection positions and lag are read from PostgreSQL when scraped.
+//!
+//! Every label comes from a closed set, so no client can grow the exposition: the known
+//! methods (else `other`), route templates (else `unmatched`), and the statuses the API
+//! answers with (else their class, such as `4xx`).
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use projections::status::ProjectionStatus;
@@ -28,9 +33,9 @@ struct Histogram {
 #[derive(Default)]
 struct Registry {
     /// (method, route, status) → requests.
-    requests: BTreeMap<(String, String, u16), u64>,
+    requests: BTreeMap<(&'static str, String, &'static str), u64>,
     /// (method, route) → latency.
-    latency: BTreeMap<(String, String), Histogram>,
+    latency: BTreeMap<(&'static str, String), Histogram>,
 }
 
 /// The API's request metrics.
@@ -44,18 +49,15 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    fn record(&self, method: &'static str, route: String, status: &'static str, seconds: f64) {
         let Ok(mut registry) = self.0.lock() else {
             return;
         };
         *registry
             .requests
-            .entry((method.to_owned(), route.to_owned(), status))
+            .entry((method, route.clone(), status))
             .or_default() += 1;
-        let histogram = registry
-            .latency
-            .entry((method.to_owned(), route.to_owned()))
-            .or_default();
+        let histogram = registry.latency.entry((method, route)).or_default();
         for (bound, count) in BUCKETS.iter().zip(histogram.counts.iter_mut()) {
             if seconds <= *bound {
                 *count += 1;
@@ -153,9 +155,9 @@ impl Metrics {
     }
 }
 
-/// Records each request with its route template (not the raw path, to bound cardinality).
+/// Records each request under its method, route template and status labels.
 pub async fn record(metrics: Metrics, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -163,10 +165,63 @@ pub async fn record(metrics: Metrics, request: Request, next: Next) -> Response 
     let started = Instant::now();
     let response = next.run(request).await;
     metrics.record(
-        &method,
-        &route,
-        response.status().as_u16(),
+        method,
+        route,
+        status_label(response.status()),
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// The method's label: a standard method's name, else `other`.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    KNOWN
+        .iter()
+        .find(|known| *known == method)
+        .map_or("other", Method::as_str)
+}
+
+/// The status's label: a status the API answers with, else its class (`1xx` … `5xx`).
+fn status_label(status: StatusCode) -> &'static str {
+    const KNOWN: [&str; 22] = [
+        "200", "201", "202", "204", "304", "400", "401", "403", "404", "405", "406", "408", "409",
+        "412", "413", "415", "422", "428", "429", "500", "502", "503",
+    ];
+    KNOWN
+        .iter()
+        .copied()
+        .find(|known| *known == status.as_str())
+        .unwrap_or(match status.as_u16() / 100 {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            _ => "5xx",
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_methods_and_statuses_fall_into_closed_labels() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        let made_up = Method::from_bytes(b"FROBNICATE").unwrap();
+        assert_eq!(method_label(&made_up), "other");
+        assert_eq!(status_label(StatusCode::UNPROCESSABLE_ENTITY), "422");
+        assert_eq!(status_label(StatusCode::IM_A_TEAPOT), "4xx");
+        assert_eq!(status_label(StatusCode::from_u16(599).unwrap()), "5xx");
+    }
 }

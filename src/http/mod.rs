@@ -9,6 +9,7 @@ pub mod live;
 pub mod metrics;
 mod middleware;
 pub mod problem;
+pub mod progress;
 mod routes;
 pub mod state;
 pub mod throttle;

@@ -64,6 +64,13 @@ pub enum ApiError {
         /// The position asked for.
         position: i64,
     },
+    /// A read asked for a position the log has not reached (422); names the head.
+    PositionBeyondHead {
+        /// The position asked for.
+        position: i64,
+        /// The log's highest committed position.
+        head: i64,
+    },
     /// Something failed inside (500); the reason is logged, not sent.
     Internal(String),
 }
@@ -79,6 +86,8 @@ struct Problem<'a> {
     errors: Option<Vec<FieldError<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    head: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -92,7 +101,8 @@ impl ApiError {
         match self {
             ApiError::Validation(_)
             | ApiError::Unprocessable(_)
-            | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            | ApiError::IdempotencyKeyReused
+            | ApiError::PositionBeyondHead { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::LostRace => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -126,6 +136,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => "too-many-requests",
             ApiError::Busy => "busy",
             ApiError::NotYetConsistent { .. } => "not-yet-consistent",
+            ApiError::PositionBeyondHead { .. } => "position-beyond-head",
             ApiError::Internal(_) => "internal-error",
         }
     }
@@ -155,6 +166,9 @@ impl ApiError {
             ApiError::NotYetConsistent { position } => {
                 format!("the read model has not reached position {position} yet; retry shortly")
             }
+            ApiError::PositionBeyondHead { position, head } => format!(
+                "position {position} is beyond the log's head ({head}): no write returned it"
+            ),
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
             ApiError::TooManyRequests { retry_after } => format!(
                 "too many attempts; retry in {} s",
@@ -191,6 +205,7 @@ pub fn status_problem(status: StatusCode) -> Response {
         detail: title.into(),
         errors: None,
         current_version: None,
+        head: None,
     };
     respond(status, &body)
 }
@@ -227,6 +242,10 @@ impl IntoResponse for ApiError {
             } => *current_version,
             _ => None,
         };
+        let head = match &self {
+            ApiError::PositionBeyondHead { head, .. } => Some(*head),
+            _ => None,
+        };
         let body = Problem {
             problem_type: problem_type(self.slug()),
             title: status.canonical_reason().unwrap_or("Error"),
@@ -234,6 +253,7 @@ impl IntoResponse for ApiError {
             detail: self.detail(),
             errors,
             current_version,
+            head,
         };
         let mut response = respond(status, &body);
         if matches!(self, ApiError::LostRace) {

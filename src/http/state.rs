@@ -3,6 +3,7 @@
 use super::idempotency::FingerprintKey;
 use super::live::Notice;
 use super::metrics::Metrics;
+use super::progress::Progress;
 use super::throttle::{Limit, Throttle};
 use crate::accounts::Accounts;
 use crate::auth::{Claims, KeyRing, SessionEpochs, TokenError};
@@ -30,6 +31,8 @@ pub struct AppState {
     pub redis: Arc<RedisLink>,
     /// Live notices of projection progress.
     pub live: broadcast::Sender<Notice>,
+    /// How far each projection has got, for reads waiting for a position.
+    pub progress: Progress,
     /// Request metrics.
     pub metrics: Metrics,
     /// How long a read with `min_position` may wait.

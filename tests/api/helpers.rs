@@ -1,7 +1,7 @@
 //! `spawn_app`: the real API on a free port with its own database, and a typed client.
 
 use bestiary::api::Api;
-use bestiary::config::{ApiConfig, LoginLimits, RedisConfig, Secret};
+use bestiary::config::{ApiConfig, HttpTimeoutsConfig, LoginLimits, RedisConfig, Secret};
 use commands::testing::TestDatabase;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
@@ -47,6 +47,10 @@ pub fn test_config() -> ApiConfig {
         idempotency_ttl_hours: 24,
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+        http: HttpTimeoutsConfig {
+            http_header_timeout_ms: 10_000,
+            http_idle_timeout_ms: 60_000,
+        },
         login_limits: generous_login_limits(),
     }
 }
@@ -311,3 +315,25 @@ pub async fn wait_for_read_model(app: &TestApp) {
 /// Held by the tests that run many sequential round trips through the worker or hold long
 /// transactions, so they do not slow each other down past their deadlines.
 pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits until the API listens for projection notices on its database.
+pub async fn until_the_api_listens(app: &TestApp) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let listening: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        if listening > 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the API never listened"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -1,5 +1,6 @@
 //! `bestiary web`: the SPA's files, its runtime config, client-side routes and a missing build.
 
+use crate::helpers::test_config;
 use bestiary::web::{WebConfig, WebServer};
 use std::path::PathBuf;
 
@@ -8,9 +9,13 @@ async fn serve(dist: PathBuf, backend: &str) -> String {
         backend_url: backend.into(),
         web_dist: dist,
     };
-    let server = WebServer::build(&config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the web server starts");
+    let server = WebServer::build(
+        &config,
+        "127.0.0.1:0".parse().unwrap(),
+        test_config().http.timeouts(),
+    )
+    .await
+    .expect("the web server starts");
     let address = format!("http://{}", server.local_addr().unwrap());
     tokio::spawn(server.run(std::future::pending()));
     address
@@ -122,9 +127,13 @@ async fn a_backend_url_that_is_not_http_is_refused() {
         backend_url: "api:8000".into(),
         web_dist: fake_build(),
     };
-    let error = WebServer::build(&config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .err()
-        .expect("refused");
+    let error = WebServer::build(
+        &config,
+        "127.0.0.1:0".parse().unwrap(),
+        test_config().http.timeouts(),
+    )
+    .await
+    .err()
+    .expect("refused");
     assert!(error.to_string().contains("BACKEND_URL"), "{error}");
 }

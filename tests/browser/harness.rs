@@ -1,7 +1,7 @@
 //! The system under test, ChromeDriver, and a browser with waits that poll for conditions.
 
 use bestiary::api::Api;
-use bestiary::config::{ApiConfig, LoginLimits, RedisConfig, Secret};
+use bestiary::config::{ApiConfig, HttpTimeoutsConfig, LoginLimits, RedisConfig, Secret};
 use bestiary::web::{WebConfig, WebServer};
 use commands::testing::TestDatabase;
 use fantoccini::elements::Element;
@@ -68,6 +68,10 @@ impl System {
             idempotency_ttl_hours: 24,
             admin_email: Some(ADMIN_EMAIL.into()),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+            http: HttpTimeoutsConfig {
+                http_header_timeout_ms: 10_000,
+                http_idle_timeout_ms: 60_000,
+            },
             // The production defaults: a person in a browser never meets them.
             login_limits: LoginLimits {
                 login_attempts_per_minute: 30,
@@ -101,6 +105,7 @@ impl System {
                 web_dist: dist,
             },
             web_listener,
+            config.http.timeouts(),
         )
         .expect("the web server starts");
         tokio::spawn(web.run(std::future::pending()));
