@@ -31,6 +31,16 @@ impl From<StoreError> for AccountError {
     }
 }
 
+/// The uniqueness key an e-mail address as typed names, whether or not it is registered. An
+/// address stored before today's rules (NFKC, one script) may not parse any more: it is
+/// looked up as it was stored, lower-cased, so its owner can still log in.
+pub fn email_key(typed: &str) -> String {
+    Email::parse(typed).map_or_else(
+        |_| typed.trim().to_lowercase(),
+        |email| email.as_str().to_owned(),
+    )
+}
+
 /// A new user's validated details.
 #[derive(Debug)]
 pub struct Registration {
@@ -96,13 +106,7 @@ impl Accounts {
         email: &str,
         password: &str,
     ) -> Result<(UserId, UserState), AccountError> {
-        // An address stored before today's rules (NFKC, one script) may not parse any more:
-        // it is looked up as it was stored, lower-cased, so its owner can still log in.
-        let key = Email::parse(email).map_or_else(
-            |_| email.trim().to_lowercase(),
-            |email| email.as_str().to_owned(),
-        );
-        let user = self.find_key(&key).await?;
+        let user = self.find_key(&email_key(email)).await?;
         let hash = match &user {
             Some((id, _)) => self.commands.store().password_hash(id.as_uuid()).await?,
             None => None,

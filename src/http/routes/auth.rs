@@ -1,6 +1,6 @@
 //! Accounts over HTTP: register, log in, who am I, change my password, log out everywhere.
 
-use crate::accounts::{AccountError, Registration};
+use crate::accounts::{AccountError, Registration, email_key};
 use crate::http::extract::{Authenticated, ClientAddress, CorrelationId};
 use crate::http::idempotency::{Idempotency, to_response};
 use crate::http::json::Json;
@@ -124,10 +124,7 @@ async fn login(
         .await?;
     // The account as the e-mail names it, whether or not it exists (so the limit says nothing
     // about which addresses are registered).
-    let account = Email::parse(&body.email).map_or_else(
-        |_| body.email.trim().to_lowercase(),
-        |email| email.as_str().to_owned(),
-    );
+    let account = email_key(&body.email);
     state
         .throttle
         .check(&limits.failures_per_account, &account)
