@@ -3,9 +3,7 @@
 //! is away.
 
 use super::KeyRing;
-use futures::StreamExt;
 use std::sync::Arc;
-use std::time::Duration;
 use worker::redis_link::RedisLink;
 
 /// The channel rotations are announced on.
@@ -27,19 +25,13 @@ pub async fn announce(redis: &RedisLink, kid: &str) -> bool {
 
 /// Reloads `keys` whenever a rotation is announced, for as long as the process runs.
 pub fn follow(keys: Arc<KeyRing>, client: redis::Client, prefix: &str) {
-    let channel = channel(prefix);
-    tokio::spawn(async move {
-        loop {
-            if let Ok(mut pubsub) = worker::wake::subscribe(&client, &channel).await {
-                let mut messages = pubsub.on_message();
-                while messages.next().await.is_some() {
-                    match keys.reload().await {
-                        Ok(()) => tracing::info!("signing keys reloaded after a rotation"),
-                        Err(error) => tracing::warn!(%error, "reloading signing keys failed"),
-                    }
-                }
+    worker::wake::follow(client, channel(prefix), move || {
+        let keys = keys.clone();
+        async move {
+            match keys.reload().await {
+                Ok(()) => tracing::info!("signing keys reloaded after a rotation"),
+                Err(error) => tracing::warn!(%error, "reloading signing keys failed"),
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
 }

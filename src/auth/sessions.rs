@@ -14,7 +14,6 @@
 
 use super::tokens::{Claims, TokenError};
 use commands::store::sessions::{self, SESSION_EPOCHS_CHANNEL};
-use futures::StreamExt;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::collections::HashMap;
@@ -159,17 +158,9 @@ impl SessionEpochs {
         });
         if let Some(client) = redis {
             let epochs = self.clone();
-            let channel = channel(prefix);
-            tokio::spawn(async move {
-                loop {
-                    if let Ok(mut pubsub) = worker::wake::subscribe(&client, &channel).await {
-                        let mut messages = pubsub.on_message();
-                        while messages.next().await.is_some() {
-                            epochs.announced.notify_one();
-                        }
-                    }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
+            worker::wake::follow(client, channel(prefix), move || {
+                epochs.announced.notify_one();
+                std::future::ready(())
             });
         }
     }

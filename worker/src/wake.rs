@@ -85,6 +85,27 @@ async fn subscribe_forever(
     }
 }
 
+/// Runs `on_message` for every message on `channel`, for as long as the process runs,
+/// subscribing again [`RECONNECT_DELAY`] after Redis went away (what was announced meanwhile
+/// is lost: followers also read on a timer).
+pub fn follow<F, Fut>(client: redis::Client, channel: String, mut on_message: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        loop {
+            if let Ok(mut pubsub) = subscribe(&client, &channel).await {
+                let mut messages = pubsub.on_message();
+                while messages.next().await.is_some() {
+                    on_message().await;
+                }
+            }
+            tokio::time::sleep(RECONNECT_DELAY).await;
+        }
+    });
+}
+
 /// A subscription to `channel` (connecting within two seconds).
 pub async fn subscribe(
     client: &redis::Client,
