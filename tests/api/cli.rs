@@ -70,12 +70,7 @@ async fn create_admin_creates_an_admin_or_promotes_a_user() {
     let ada = app.login("ada@example.org", "correct horse").await;
     let grace = app.login("grace@example.org", "battery staple").await;
     for token in [ada, grace] {
-        let me: serde_json::Value = app
-            .send(reqwest::Method::GET, "/auth/me", Some(&token), None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let me = app.me(&token).await;
         assert_eq!(me["role"], "admin");
     }
 }

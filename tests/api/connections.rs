@@ -113,12 +113,7 @@ async fn a_live_event_stream_outlasts_the_idle_timeout() {
         .unwrap();
     until_closed(&mut idle).await;
     let notice = json!({"projection": "creatures", "position": 1, "creatures": []});
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(projections::PROJECTION_CHANNEL)
-        .bind(notice.to_string())
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    app.announce_progress(&notice).await;
     until_received(&mut stream, "event: projection").await;
 }
 

@@ -2,7 +2,8 @@
 //! waiting reads are answered by the projections' progress notices, not by polling.
 
 use crate::helpers::{
-    TestApp, assert_problem, spawn_app_with, test_config, test_redis, until_the_api_listens,
+    TestApp, TestUser, assert_problem, spawn_app_with, test_config, test_redis,
+    until_the_api_listens,
 };
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
@@ -13,6 +14,22 @@ async fn patient_app() -> TestApp {
     let mut config = test_config();
     config.read_wait_ms = 60_000;
     spawn_app_with(config, test_redis()).await
+}
+
+/// Creates a creature as `owner`; the position its command answers with.
+async fn create_creature(app: &TestApp, owner: &TestUser) -> i64 {
+    let created: Value = app
+        .send(
+            Method::POST,
+            "/creatures",
+            Some(&owner.token),
+            Some(json!({"name": "Smaug", "species": "dragon", "description": ""})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    created["position"].as_i64().unwrap()
 }
 
 async fn head(app: &TestApp) -> i64 {
@@ -55,18 +72,7 @@ async fn a_position_just_written_is_waited_for_not_refused() {
     config.read_wait_ms = 200;
     let app = spawn_app_with(config, test_redis()).await;
     let owner = app.user("owner").await;
-    let created: Value = app
-        .send(
-            Method::POST,
-            "/creatures",
-            Some(&owner.token),
-            Some(json!({"name": "Smaug", "species": "dragon", "description": ""})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let position = created["position"].as_i64().unwrap();
+    let position = create_creature(&app, &owner).await;
     // It is the head: valid, but no worker runs, so the read waits and then says so.
     let response = app
         .send(
@@ -84,18 +90,7 @@ async fn a_position_just_written_is_waited_for_not_refused() {
 async fn waiting_reads_are_answered_by_one_progress_notice_without_polling() {
     let app = patient_app().await;
     let owner = app.user("owner").await;
-    let created: Value = app
-        .send(
-            Method::POST,
-            "/creatures",
-            Some(&owner.token),
-            Some(json!({"name": "Smaug", "species": "dragon", "description": ""})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let position = created["position"].as_i64().unwrap();
+    let position = create_creature(&app, &owner).await;
     let xid: String =
         sqlx::query_scalar("SELECT transaction_id::text FROM events WHERE position = $1")
             .bind(position)
@@ -123,12 +118,7 @@ async fn waiting_reads_are_answered_by_one_progress_notice_without_polling() {
         "checkpoint": {"transaction_id": xid.parse::<u64>().unwrap(), "position": position},
         "creatures": [],
     });
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(projections::PROJECTION_CHANNEL)
-        .bind(notice.to_string())
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    app.announce_progress(&notice).await;
     let statuses: Vec<StatusCode> = futures::stream::iter(waiting)
         .then(|request| async move { request.await.unwrap().unwrap().status() })
         .collect()

@@ -202,15 +202,27 @@ impl TestApp {
         }
     }
 
+    /// What `GET /auth/me` says of the token's user (it must answer 200).
+    pub async fn me(&self, token: &str) -> Value {
+        let response = self.send(Method::GET, "/auth/me", Some(token), None).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET /auth/me");
+        response.json().await.unwrap()
+    }
+
+    /// Sends a projection progress notice as a worker does on commit (`NOTIFY`).
+    pub async fn announce_progress(&self, notice: &Value) {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(projections::PROJECTION_CHANNEL)
+            .bind(notice.to_string())
+            .execute(&self.db.pool)
+            .await
+            .unwrap();
+    }
+
     /// The bootstrap admin, logged in.
     pub async fn admin(&self) -> TestUser {
         let token = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-        let me: Value = self
-            .send(Method::GET, "/auth/me", Some(&token), None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let me = self.me(&token).await;
         TestUser {
             id: me["id"].as_str().unwrap().to_owned(),
             token,

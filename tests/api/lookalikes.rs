@@ -23,12 +23,7 @@ async fn look_alike_e_mails_collide_with_the_plain_one_or_are_refused() {
 
     // The fullwidth spelling is the same address, so it logs in to the same account.
     let token = app.login("ＡＬＩＣＥ@example.com", "password123").await;
-    let me: Value = app
-        .send(Method::GET, "/auth/me", Some(&token), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&token).await;
     assert_eq!(me["id"], alice["user_id"]);
     assert_eq!(me["email"], "alice@example.com");
 
@@ -107,11 +102,6 @@ async fn an_account_registered_under_an_address_todays_rules_refuse_still_logs_i
         .unwrap();
 
     let token = app.login("PАYPAL@example.com", "password123").await;
-    let me: Value = app
-        .send(Method::GET, "/auth/me", Some(&token), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&token).await;
     assert_eq!(me["id"], user_id.to_string());
 }

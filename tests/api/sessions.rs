@@ -83,12 +83,7 @@ async fn a_demoted_admin_loses_admin_rights_at_once_and_cannot_promote_themself_
             "{method} {path}: {problem}"
         );
     }
-    let me: serde_json::Value = app
-        .send(Method::GET, "/auth/me", Some(&admin.token), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&admin.token).await;
     assert_eq!(me["role"], "admin", "the admin who demoted is unaffected");
     let relogged = app.login("mallory@example.org", "password123").await;
     assert_problem(

@@ -13,12 +13,7 @@ async fn a_registered_user_logs_in_and_sees_themself() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let registered: Value = response.json().await.unwrap();
     let token = app.login("ada@example.org", "correct horse").await;
-    let me: Value = app
-        .send(Method::GET, "/auth/me", Some(&token), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&token).await;
     assert_eq!(me["id"], registered["user_id"]);
     assert_eq!(me["email"], "ada@example.org");
     assert_eq!(me["role"], "user");
@@ -134,12 +129,7 @@ async fn a_password_change_needs_the_current_password_and_keeps_the_hash_out_of_
 async fn the_bootstrap_admin_is_an_admin() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let me: Value = app
-        .send(Method::GET, "/auth/me", Some(&admin.token), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&admin.token).await;
     assert_eq!(me["role"], "admin");
 }
 
