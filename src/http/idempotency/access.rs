@@ -3,10 +3,11 @@
 //! no marker and no lookup behind. The handlers check the same again (and ownership, which
 //! only the domain can tell); this is the part that needs no state.
 
-use super::super::extract::bearer_token;
+use super::super::extract::MaybeAuthenticated;
 use super::super::problem::ApiError;
 use super::super::state::AppState;
 use crate::auth::Claims;
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use domain::Role;
 
@@ -19,18 +20,10 @@ const ADMIN_ONLY: &str = "/admin/";
 /// for an anonymous caller of an open route. A token that is sent must be valid.
 pub async fn caller(
     state: &AppState,
-    request: &Parts,
+    request: &mut Parts,
     route: &str,
 ) -> Result<Option<Claims>, ApiError> {
-    let caller = match bearer_token(&request.headers) {
-        None => None,
-        Some(Err(())) => {
-            return Err(ApiError::Unauthorized(
-                "use `Authorization: Bearer <token>`",
-            ));
-        }
-        Some(Ok(token)) => Some(state.authenticate(token).await?),
-    };
+    let MaybeAuthenticated(caller) = MaybeAuthenticated::from_request_parts(request, state).await?;
     match &caller {
         None if !OPEN_TO_ANYONE.contains(&route) => Err(ApiError::Unauthorized(
             "log in first: this needs an access token",

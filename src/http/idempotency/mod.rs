@@ -87,8 +87,8 @@ async fn run_keyed(
     let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
         return Ok(next.run(request).await);
     };
-    let (parts, body) = request.into_parts();
-    let caller = access::caller(state, &parts, route.as_str())
+    let (mut parts, body) = request.into_parts();
+    let caller = access::caller(state, &mut parts, route.as_str())
         .await
         .map_err(IntoResponse::into_response)?;
     let key = parse_key(&raw).map_err(IntoResponse::into_response)?;
