@@ -5,7 +5,7 @@ use crate::accounts::{Accounts, Registration};
 use crate::auth::{KeyRing, PasswordHasher, SessionEpochs};
 use crate::config::{ApiConfig, RedisConfig, Secret};
 use crate::http::idempotency::FingerprintKey;
-use crate::http::state::{AppState, LoginLimits};
+use crate::http::state::{AppState, LoginRateLimits};
 use crate::http::throttle::Throttle;
 use crate::http::{self, live, metrics::Metrics, progress::Progress};
 use crate::serve::{Timeouts, serve};
@@ -73,7 +73,7 @@ impl Api {
             metrics: Metrics::default(),
             read_wait: config.read_wait(),
             throttle,
-            login_limits: LoginLimits::new(&config.login_limits),
+            login_limits: LoginRateLimits::new(&config.login_limits),
             trusted_proxies: Arc::new(config.login_limits.trusted_proxies.clone()),
             fingerprint_key,
             idempotency_ttl: config.idempotency_ttl(),

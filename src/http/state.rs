@@ -44,14 +44,14 @@ pub struct AppState {
     /// Counts logins and registrations against their limits.
     pub throttle: Throttle,
     /// The limits on logins and registrations.
-    pub login_limits: LoginLimits,
+    pub login_limits: LoginRateLimits,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 /// The rate limits on logins and registrations.
 #[derive(Clone, Copy, Debug)]
-pub struct LoginLimits {
+pub struct LoginRateLimits {
     /// Login attempts per client address.
     pub attempts_per_address: Limit,
     /// Failed logins per account.
@@ -60,7 +60,7 @@ pub struct LoginLimits {
     pub registrations_per_address: Limit,
 }
 
-impl LoginLimits {
+impl LoginRateLimits {
     /// The limits as configured.
     pub fn new(config: &crate::config::LoginLimits) -> Self {
         Self {
