@@ -5,7 +5,7 @@ use crate::auth::PasswordHasher;
 use crate::auth::passwords::HashError;
 use commands::handler::Command;
 use commands::store::Loaded;
-use commands::{CommandError, CommandHandler, CommandOutcome, SideWrite, StoreError};
+use commands::{CommandError, CommandHandler, Executed, SideWrite, StoreError};
 use domain::user::{User, UserCommand, UserError, UserState};
 use domain::values::{DisplayName, Email, Password};
 use domain::{Actor, Role, UniqueSet, UserId};
@@ -67,7 +67,7 @@ impl Accounts {
 
     /// Registers a user; the password hash commits with the `UserRegistered` event. An e-mail
     /// that is taken already is refused before any hashing.
-    /// `decorate` may add to the command (an idempotency key) before it runs.
+    /// `decorate` may add to the command (its answer, an idempotency key) before it runs.
     pub async fn register(
         &self,
         registration: Registration,
@@ -75,7 +75,7 @@ impl Accounts {
         actor: Actor,
         correlation_id: Uuid,
         decorate: impl FnOnce(Command<User>) -> Command<User>,
-    ) -> Result<(UserId, CommandOutcome), AccountError> {
+    ) -> Result<(UserId, Executed), AccountError> {
         // A visibly taken e-mail costs no bcrypt time; the claim in the append still decides
         // between two registrations racing for a free one.
         let taken = self
@@ -95,8 +95,8 @@ impl Accounts {
         };
         let command = Command::<User>::new(user_id, command, actor, correlation_id)
             .with_side_write(SideWrite::PasswordHash { user_id, hash });
-        let outcome = self.commands.execute(decorate(command)).await?;
-        Ok((UserId::from_uuid(user_id), outcome))
+        let executed = self.commands.execute(decorate(command)).await?;
+        Ok((UserId::from_uuid(user_id), executed))
     }
 
     /// Checks an e-mail and password; an unknown e-mail costs as much time as a wrong password.
@@ -131,7 +131,7 @@ impl Accounts {
         actor: Actor,
         correlation_id: Uuid,
         decorate: impl FnOnce(Command<User>) -> Command<User>,
-    ) -> Result<CommandOutcome, AccountError> {
+    ) -> Result<Executed, AccountError> {
         let hash = self.hasher.hash(password).await?;
         let user_id = user.as_uuid();
         let command = Command::<User>::new(
@@ -151,7 +151,7 @@ impl Accounts {
         actor: Actor,
         correlation_id: Uuid,
         decorate: impl FnOnce(Command<User>) -> Command<User>,
-    ) -> Result<CommandOutcome, AccountError> {
+    ) -> Result<Executed, AccountError> {
         let command = Command::<User>::new(
             user.as_uuid(),
             UserCommand::EndSessions { user },

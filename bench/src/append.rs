@@ -4,6 +4,7 @@
 
 use crate::peer::Peer;
 use crate::stats::median;
+use commands::store::NewEvents;
 use commands::{EventMetadata, EventStore};
 use domain::Actor;
 use domain::creature::CreatureEvent;
@@ -160,16 +161,11 @@ async fn commit_one(targets: &Targets, system: System) -> anyhow::Result<()> {
         }
         System::Bestiary => {
             let metadata = EventMetadata::new(&Actor::System, Uuid::now_v7());
-            let mut tx = targets.store.begin().await?;
-            tx.append(
-                "creature",
-                stream,
-                0,
-                std::slice::from_ref(&targets.event),
-                &metadata,
-            )
-            .await?;
-            tx.commit().await?;
+            let events = std::slice::from_ref(&targets.event);
+            targets
+                .store
+                .append(&NewEvents::new("creature", stream, 0, events, &metadata))
+                .await?;
         }
         System::PostgresEs => {
             targets

@@ -1,9 +1,9 @@
 //! Command handling: load the stream, let the domain decide, append what it decided.
 
 use crate::error::{CommandError, StoreError};
-use crate::idempotency::{self, IdempotencyRecord, StoredResponse};
+use crate::idempotency::{self, AnswerTemplate, IdempotencyRecord, StoredResponse};
 use crate::metadata::EventMetadata;
-use crate::store::{EventStore, SideWrite};
+use crate::store::{AppendOutcome, EventStore, NewEvents, SideWrite};
 use domain::{Actor, Aggregate};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -26,9 +26,38 @@ pub struct CommandOutcome {
     pub appended: usize,
 }
 
-/// Builds the response a keyed command answers with, from its outcome, inside the
-/// transaction (so the stored answer commits with the events).
-pub type Responder = Arc<dyn Fn(&CommandOutcome) -> StoredResponse + Send + Sync>;
+/// What running a command came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Executed {
+    /// The command ran now.
+    Ran {
+        /// What it did.
+        outcome: CommandOutcome,
+        /// Its answer, when it came with a template.
+        answer: Option<Answer>,
+    },
+    /// Its idempotency key had been answered before: nothing ran, this is the answer stored.
+    AnsweredBefore(StoredResponse),
+}
+
+impl Executed {
+    /// What the command did, if it ran now.
+    pub fn outcome(&self) -> Option<&CommandOutcome> {
+        match self {
+            Executed::Ran { outcome, .. } => Some(outcome),
+            Executed::AnsweredBefore(_) => None,
+        }
+    }
+}
+
+/// A command's answer, made from its template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// The answer.
+    pub response: StoredResponse,
+    /// Whether it is stored under the command's idempotency key already (in the append).
+    pub stored: bool,
+}
 
 /// One command for one stream, with its context.
 pub struct Command<A: Aggregate> {
@@ -42,10 +71,12 @@ pub struct Command<A: Aggregate> {
     pub metadata: EventMetadata,
     /// The version the caller saw (`If-Match`): a mismatch is a conflict, never retried.
     pub expected_version: Option<i64>,
-    /// Rows to write in the same transaction as the events (only if events are appended).
-    pub side_writes: Vec<SideWrite>,
-    /// The idempotency key's record and the answer to store with the events.
-    pub idempotency: Option<(IdempotencyRecord, Responder)>,
+    /// A row to write with the events (only if events are appended).
+    pub side_write: Option<SideWrite>,
+    /// What the command answers, its `version` and `position` still to fill in.
+    pub answer: Option<AnswerTemplate>,
+    /// The idempotency key's record, under which the answer is stored with the events.
+    pub idempotency: Option<IdempotencyRecord>,
 }
 
 impl<A: Aggregate> Command<A> {
@@ -57,7 +88,8 @@ impl<A: Aggregate> Command<A> {
             actor,
             metadata: EventMetadata::new(&actor, correlation_id),
             expected_version: None,
-            side_writes: Vec::new(),
+            side_write: None,
+            answer: None,
             idempotency: None,
         }
     }
@@ -70,15 +102,21 @@ impl<A: Aggregate> Command<A> {
 
     /// With a row that must commit with the events.
     pub fn with_side_write(mut self, write: SideWrite) -> Self {
-        self.side_writes.push(write);
+        self.side_write = Some(write);
         self
     }
 
-    /// Recording its outcome under an idempotency key, in the transaction of its events; the
-    /// key also goes into the events' metadata.
-    pub fn idempotent(mut self, record: IdempotencyRecord, responder: Responder) -> Self {
+    /// Answering with `template`, filled in from the outcome.
+    pub fn answering(mut self, template: AnswerTemplate) -> Self {
+        self.answer = Some(template);
+        self
+    }
+
+    /// Storing its answer under an idempotency key, in the statement that appends its events;
+    /// the key also goes into the events' metadata.
+    pub fn idempotent(mut self, record: IdempotencyRecord) -> Self {
         self.metadata.idempotency_key = Some(record.key.clone());
-        self.idempotency = Some((record, responder));
+        self.idempotency = Some(record);
         self
     }
 }
@@ -122,10 +160,7 @@ impl CommandHandler {
     /// Load → decide → append. Without an expected version a conflict means another writer
     /// won the race: the command is decided again on the new state, a few times. With one,
     /// the conflict is the caller's to resolve.
-    pub async fn execute<A>(
-        &self,
-        command: Command<A>,
-    ) -> Result<CommandOutcome, CommandError<A::Error>>
+    pub async fn execute<A>(&self, command: Command<A>) -> Result<Executed, CommandError<A::Error>>
     where
         A: Aggregate,
         A::Command: Clone,
@@ -144,10 +179,7 @@ impl CommandHandler {
         }
     }
 
-    async fn try_once<A>(
-        &self,
-        command: &Command<A>,
-    ) -> Result<CommandOutcome, CommandError<A::Error>>
+    async fn try_once<A>(&self, command: &Command<A>) -> Result<Executed, CommandError<A::Error>>
     where
         A: Aggregate,
         A::Command: Clone,
@@ -170,39 +202,80 @@ impl CommandHandler {
             .decide(&command.actor, command.command.clone())
             .map_err(CommandError::Rejected)?;
         if events.is_empty() {
-            return Ok(CommandOutcome {
+            let outcome = CommandOutcome {
                 version: loaded.version,
                 position: loaded.position,
                 appended: 0,
-            });
+            };
+            return Ok(command.ran(outcome, None));
         }
-        let mut tx = self.store.begin().await?;
-        let appended = tx
-            .append(
+        let new = NewEvents {
+            side_write: command.side_write.as_ref(),
+            answer: command.idempotency.as_ref().zip(command.answer.as_ref()),
+            ..NewEvents::new(
                 A::STREAM_TYPE,
                 command.stream_id,
                 loaded.version,
                 &events,
                 &command.metadata,
             )
-            .await?;
-        for write in &command.side_writes {
-            tx.side_write(write).await?;
+        };
+        let (appended, stored) = match self.store.append(&new).await {
+            Ok(AppendOutcome::Appended { appended, answer }) => (appended, answer),
+            Ok(AppendOutcome::AnsweredBefore(stored)) => {
+                return Ok(Executed::AnsweredBefore(stored));
+            }
+            // Another request with the key committed while this one appended (only possible
+            // without the Redis marker): its answer is the one to give.
+            Err(StoreError::DuplicateRequest) => return self.answered_meanwhile(command).await,
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(hook) = &self.on_commit {
+            hook(appended.position);
         }
         let outcome = CommandOutcome {
             version: appended.version,
             position: appended.position,
             appended: events.len(),
         };
-        if let Some((record, responder)) = &command.idempotency
-            && !idempotency::save(tx.connection(), record, &responder(&outcome)).await?
-        {
-            return Err(StoreError::DuplicateRequest.into());
+        Ok(command.ran(outcome, stored))
+    }
+
+    async fn answered_meanwhile<A: Aggregate>(
+        &self,
+        command: &Command<A>,
+    ) -> Result<Executed, CommandError<A::Error>> {
+        let record = command
+            .idempotency
+            .as_ref()
+            .ok_or(StoreError::DuplicateRequest)?;
+        match idempotency::find(self.store.pool(), &record.scope, &record.key).await? {
+            Some((stored, _)) => Ok(Executed::AnsweredBefore(stored)),
+            None => Err(StoreError::DuplicateRequest.into()),
         }
-        tx.commit().await?;
-        if let Some(hook) = &self.on_commit {
-            hook(appended.position);
-        }
-        Ok(outcome)
+    }
+}
+
+impl<A: Aggregate> Command<A> {
+    /// What this command came to after running: its answer is the one `stored` with its
+    /// events, or else made from its template now.
+    fn ran(&self, outcome: CommandOutcome, stored: Option<StoredResponse>) -> Executed {
+        let answer = match stored {
+            Some(response) => Some(Answer {
+                response,
+                stored: true,
+            }),
+            None => self.answer.as_ref().map(|template| Answer {
+                response: template.render(
+                    self.idempotency
+                        .as_ref()
+                        .map_or("", |record| record.fingerprint.as_str()),
+                    outcome.version,
+                    outcome.position,
+                ),
+                stored: false,
+            }),
+        };
+        Executed::Ran { outcome, answer }
     }
 }

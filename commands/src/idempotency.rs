@@ -1,11 +1,14 @@
-//! The durable side of idempotency: each keyed command's outcome, stored in PostgreSQL. A
-//! command's record is written in the transaction that appends its events, so a crash between
-//! the append and the answer cannot lead to a second execution; a Redis that lost its data
-//! still deduplicates.
+//! The durable side of idempotency: each keyed command's answer, stored in PostgreSQL exactly
+//! once. A command that appends stores it in the append's own statement (`append_to_stream`),
+//! which also tells it when the key was answered before, so a crash between the append and the
+//! answer cannot lead to a second execution and a Redis that lost its data still deduplicates;
+//! a command that appends nothing stores it right after ([`store_answer`]).
 
 use crate::error::StoreError;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool, Row};
+use serde_json::Value;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
 use std::time::Duration;
 
 /// Whose key, which key, for which request, kept how long.
@@ -36,19 +39,54 @@ pub struct StoredResponse {
     pub body: String,
 }
 
-/// Stores an outcome unless a live one is stored for the key; false if one was.
-pub async fn save(
-    conn: &mut PgConnection,
+/// The answer a command gives, before it ran: its status, `Location` and a JSON object whose
+/// top-level `version` and `position` are filled in from the outcome (where present).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnswerTemplate {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Location` header, if any.
+    pub location: Option<String>,
+    /// The body, with `version` and `position` still to fill in.
+    pub body: Value,
+}
+
+impl AnswerTemplate {
+    /// The media type of every command answer made from a template.
+    pub const CONTENT_TYPE: &str = "application/json";
+
+    /// The answer to a request with `fingerprint`, for a stream now at `version` whose last
+    /// event is at `position`.
+    pub fn render(&self, fingerprint: &str, version: i64, position: i64) -> StoredResponse {
+        let mut body = self.body.clone();
+        if let Some(object) = body.as_object_mut() {
+            for (field, value) in [("version", version), ("position", position)] {
+                if let Some(slot) = object.get_mut(field) {
+                    *slot = value.into();
+                }
+            }
+        }
+        StoredResponse {
+            fingerprint: fingerprint.to_owned(),
+            status: self.status,
+            content_type: Self::CONTENT_TYPE.into(),
+            location: self.location.clone(),
+            body: body.to_string(),
+        }
+    }
+}
+
+/// Stores the answer of a command that appended nothing, unless a live one is stored for the
+/// key: `None` when this one was stored, else the live answer found, to replay instead. (The
+/// answer of a command that appends is stored by the append itself.) One round trip.
+pub async fn store_answer(
+    pool: &PgPool,
     record: &IdempotencyRecord,
     response: &StoredResponse,
-) -> Result<bool, StoreError> {
-    let saved = sqlx::query(
-        "INSERT INTO idempotency_keys (scope, key, fingerprint, status, content_type, location, body, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8 * interval '1 second') \
-         ON CONFLICT (scope, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, \
-             content_type = EXCLUDED.content_type, location = EXCLUDED.location, body = EXCLUDED.body, \
-             created_at = now(), expires_at = EXCLUDED.expires_at \
-         WHERE idempotency_keys.expires_at <= now()",
+) -> Result<Option<StoredResponse>, StoreError> {
+    let row = sqlx::query(
+        "SELECT fingerprint, status, content_type, location, body \
+         FROM store_answer($1, $2, $3, $4, $5, $6, $7, $8) WHERE key IS NOT NULL",
     )
     .bind(&record.scope)
     .bind(&record.key)
@@ -58,9 +96,21 @@ pub async fn save(
     .bind(response.location.as_deref())
     .bind(&response.body)
     .bind(record.keep_for.as_secs_f64())
-    .execute(conn)
+    .fetch_optional(pool)
     .await?;
-    Ok(saved.rows_affected() == 1)
+    row.as_ref().map(stored_from_row).transpose()
+}
+
+/// A stored answer from a row with its columns.
+pub(crate) fn stored_from_row(row: &PgRow) -> Result<StoredResponse, StoreError> {
+    let status: i16 = row.try_get("status")?;
+    Ok(StoredResponse {
+        fingerprint: row.try_get("fingerprint")?,
+        status: u16::try_from(status).unwrap_or(500),
+        content_type: row.try_get("content_type")?,
+        location: row.try_get("location")?,
+        body: row.try_get("body")?,
+    })
 }
 
 /// The live outcome stored for a key, if any, with the time it has left.
@@ -81,15 +131,8 @@ pub async fn find(
     let Some(row) = row else {
         return Ok(None);
     };
-    let status: i16 = row.try_get("status")?;
     let seconds_left: f64 = row.try_get("seconds_left")?;
-    let stored = StoredResponse {
-        fingerprint: row.try_get("fingerprint")?,
-        status: u16::try_from(status).unwrap_or(500),
-        content_type: row.try_get("content_type")?,
-        location: row.try_get("location")?,
-        body: row.try_get("body")?,
-    };
+    let stored = stored_from_row(&row)?;
     Ok(Some((
         stored,
         Duration::from_secs_f64(seconds_left.max(0.001)),

@@ -1,12 +1,13 @@
 //! The write side of Bestiary: the PostgreSQL event store and command handling.
 //!
-//! [`store::EventStore`] loads streams and appends events with an expected version, in one
-//! transaction together with the set-based uniqueness claims the events make and any
-//! [`store::SideWrite`] (a password hash) that must commit with them. [`handler::CommandHandler`]
-//! runs a command through load → decide → append, retrying a version conflict when the caller
-//! did not pin a version, and recording a keyed command's outcome ([`idempotency`]) in the
-//! transaction of its events. The schema is in the workspace's `migrations/`, embedded as
-//! [`MIGRATOR`].
+//! [`store::EventStore`] loads streams and appends events with an expected version. An append
+//! is one call of the database function `append_to_stream`: one round trip and one
+//! transaction, holding the events, the set-based uniqueness claims they make, the session
+//! epochs they move, any [`store::SideWrite`] (a password hash) and a keyed command's answer.
+//! [`handler::CommandHandler`] runs a command through load → decide → append, retrying a
+//! version conflict when the caller did not pin a version; a keyed command's answer
+//! ([`idempotency`]) is stored by its append, which also hands back the answer of a key used
+//! before. The schema is in the workspace's `migrations/`, embedded as [`MIGRATOR`].
 
 pub mod error;
 pub mod handler;
@@ -17,7 +18,7 @@ pub mod store;
 pub mod testing;
 
 pub use error::{CommandError, StoreError};
-pub use handler::{Command, CommandHandler, CommandOutcome};
+pub use handler::{Answer, Command, CommandHandler, CommandOutcome, Executed};
 pub use metadata::{ActorRef, EventMetadata};
 pub use store::{EVENT_COLUMNS, EventStore, RecordedEvent, SideWrite};
 

@@ -3,8 +3,8 @@
 
 use super::problem::ApiError;
 use super::state::AppState;
-use crate::auth::Claims;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use crate::auth::{Authenticator, Claims};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, IF_MATCH};
 use axum::http::request::Parts;
 use domain::Actor;
@@ -69,19 +69,23 @@ pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<Result<&str, ()>>
     )
 }
 
-impl FromRequestParts<AppState> for MaybeAuthenticated {
+impl<S> FromRequestParts<S> for MaybeAuthenticated
+where
+    S: Send + Sync,
+    Authenticator: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Some(token) = bearer_token(&parts.headers) else {
             return Ok(MaybeAuthenticated(None));
         };
         let token =
             token.map_err(|()| ApiError::Unauthorized("use `Authorization: Bearer <token>`"))?;
-        Ok(MaybeAuthenticated(Some(state.authenticate(token).await?)))
+        let authenticator = Authenticator::from_ref(state);
+        Ok(MaybeAuthenticated(Some(
+            authenticator.authenticate(token).await?,
+        )))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP API: one router per resource, merged here, behind the middleware every request
 //! passes (correlation id and request log, problem+json for every error, body limit, CORS).
 
+pub mod command;
 pub mod extract;
 pub mod freshness;
 pub mod idempotency;
@@ -39,7 +40,7 @@ pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
         .merge(routes::updates::router())
         .fallback(routes::not_found)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            idempotency::IdempotencyState::of(&state),
             idempotency::middleware,
         ))
         .with_state(state)

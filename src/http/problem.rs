@@ -47,9 +47,6 @@ pub enum ApiError {
     },
     /// An `Idempotency-Key` sent again with a different request (422).
     IdempotencyKeyReused,
-    /// Another request with the same `Idempotency-Key` committed first (409; the
-    /// idempotency layer answers with that request's stored answer instead).
-    LostRace,
     /// A dependency is down (503).
     Unavailable(String),
     /// Too many requests of this kind from this client or for this account (429).
@@ -103,7 +100,6 @@ impl ApiError {
             | ApiError::Unprocessable(_)
             | ApiError::IdempotencyKeyReused
             | ApiError::PositionBeyondHead { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::LostRace => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -131,7 +127,6 @@ impl ApiError {
             ApiError::NotFound(_) => "not-found",
             ApiError::Conflict { slug, .. } => slug,
             ApiError::IdempotencyKeyReused => "idempotency-key-reused",
-            ApiError::LostRace => "request-in-flight",
             ApiError::Unavailable(_) => "service-unavailable",
             ApiError::TooManyRequests { .. } => "too-many-requests",
             ApiError::Busy => "busy",
@@ -159,7 +154,6 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => {
                 "this Idempotency-Key was used for a different request".into()
             }
-            ApiError::LostRace => "a request with this Idempotency-Key completed meanwhile".into(),
             ApiError::PayloadTooLarge => "the request body is too large".into(),
             ApiError::Unauthorized(detail) => (*detail).into(),
             ApiError::NotFound(what) => format!("{what} not found"),
@@ -256,11 +250,6 @@ impl IntoResponse for ApiError {
             head,
         };
         let mut response = respond(status, &body);
-        if matches!(self, ApiError::LostRace) {
-            response
-                .extensions_mut()
-                .insert(super::idempotency::LostRace);
-        }
         let retry_after = match &self {
             ApiError::NotYetConsistent { .. } | ApiError::Busy => Some(1),
             ApiError::TooManyRequests { retry_after } => {
@@ -305,7 +294,12 @@ impl From<StoreError> for ApiError {
                 current_version: None,
             },
             StoreError::WrongStreamType(_) => ApiError::NotFound("resource"),
-            StoreError::DuplicateRequest => ApiError::LostRace,
+            // The twin request's answer is replayed instead, once it is found stored.
+            StoreError::DuplicateRequest => ApiError::Conflict {
+                slug: "request-in-flight",
+                detail: "a request with this Idempotency-Key completed meanwhile".into(),
+                current_version: None,
+            },
             StoreError::Database(sqlx::Error::PoolTimedOut) => {
                 ApiError::Unavailable("the database is not answering".into())
             }

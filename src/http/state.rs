@@ -6,7 +6,8 @@ use super::metrics::Metrics;
 use super::progress::Progress;
 use super::throttle::{Limit, Throttle};
 use crate::accounts::Accounts;
-use crate::auth::{Claims, KeyRing, SessionEpochs, TokenError};
+use crate::auth::{Authenticator, KeyRing, SessionEpochs};
+use axum::extract::FromRef;
 use commands::CommandHandler;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -83,12 +84,11 @@ impl LoginRateLimits {
     }
 }
 
-impl AppState {
-    /// The claims of a token that is validly signed, unexpired, and of its user's current
-    /// session epoch.
-    pub async fn authenticate(&self, token: &str) -> Result<Claims, TokenError> {
-        let claims = self.keys.verify(token).await?;
-        self.sessions.check(&claims).await?;
-        Ok(claims)
+impl FromRef<AppState> for Authenticator {
+    fn from_ref(state: &AppState) -> Self {
+        Authenticator {
+            keys: state.keys.clone(),
+            sessions: state.sessions.clone(),
+        }
     }
 }

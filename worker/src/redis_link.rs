@@ -174,6 +174,19 @@ impl RedisLink {
         ))
     }
 
+    /// Runs a Lua script on `keys` with `args`, in one round trip (`None` if Redis could not
+    /// answer).
+    pub async fn eval<T: redis::FromRedisValue>(
+        &self,
+        script: &str,
+        keys: &[&str],
+        args: &[&str],
+    ) -> Option<T> {
+        let mut command = redis::cmd("EVAL");
+        command.arg(script).arg(keys.len()).arg(keys).arg(args);
+        self.run::<T>(command).await
+    }
+
     /// Deletes a key if it still holds `value`.
     pub async fn delete_if_equal(&self, key: &str, value: &str) {
         let mut command = redis::cmd("EVAL");

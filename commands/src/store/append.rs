@@ -1,19 +1,33 @@
 //! Appending: events with an expected version, their uniqueness claims, the session epochs
-//! they move and side writes, all in one PostgreSQL transaction.
+//! they move, a side write and a keyed command's answer, in one call of the database's
+//! `append_to_stream` (migrations/20261202000001_append_function.sql): one round trip, one
+//! statement, one transaction.
 
 use crate::error::StoreError;
+use crate::idempotency::{AnswerTemplate, IdempotencyRecord, StoredResponse, stored_from_row};
 use crate::metadata::EventMetadata;
-use domain::{DomainEvent, UniqueClaim};
+use domain::{DomainEvent, UniqueClaim, UniqueSet};
 use serde_json::Value;
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::postgres::{PgDatabaseError, PgRow};
+use sqlx::{PgConnection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 /// The constraint that makes two writers of the same stream version collide.
 const STREAM_VERSION_CONSTRAINT: &str = "events_stream_version_unique";
-/// The constraint that makes two claims of the same unique value collide.
-const UNIQUE_KEYS_CONSTRAINT: &str = "unique_keys_pkey";
 
-/// A row written in the append's transaction that is not an event.
+/// The SQLSTATEs `append_to_stream` raises (see its migration).
+mod refusal {
+    /// The stream is not at the expected version; the detail is the actual one.
+    pub const STALE_VERSION: &str = "BS409";
+    /// A unique value is held by another stream; the detail is the set's name.
+    pub const TAKEN: &str = "BS423";
+    /// Another request answered the idempotency key meanwhile.
+    pub const ANSWERED_MEANWHILE: &str = "BS412";
+    /// The append was not its transaction's first write.
+    pub const NOT_FIRST_WRITE: &str = "BS428";
+}
+
+/// A row written with the events that is not an event.
 #[derive(Clone, PartialEq, Eq)]
 pub enum SideWrite {
     /// Set a user's bcrypt password hash.
@@ -35,6 +49,46 @@ impl std::fmt::Debug for SideWrite {
     }
 }
 
+/// Events to append to one stream, with everything that commits with them.
+#[derive(Debug)]
+pub struct NewEvents<'a, E> {
+    /// The stream's type (`creature`, `user`, `tag`).
+    pub stream_type: &'a str,
+    /// The stream.
+    pub stream_id: Uuid,
+    /// The version the stream must be at (0: a new stream).
+    pub expected_version: i64,
+    /// The events, in order.
+    pub events: &'a [E],
+    /// Who, in which request, caused them.
+    pub metadata: &'a EventMetadata,
+    /// A row to write with them.
+    pub side_write: Option<&'a SideWrite>,
+    /// The idempotency key's record and the answer to store under it.
+    pub answer: Option<(&'a IdempotencyRecord, &'a AnswerTemplate)>,
+}
+
+impl<'a, E> NewEvents<'a, E> {
+    /// `events` for `stream_id` of `stream_type`, which must be at `expected_version`.
+    pub fn new(
+        stream_type: &'a str,
+        stream_id: Uuid,
+        expected_version: i64,
+        events: &'a [E],
+        metadata: &'a EventMetadata,
+    ) -> Self {
+        Self {
+            stream_type,
+            stream_id,
+            expected_version,
+            events,
+            metadata,
+            side_write: None,
+            answer: None,
+        }
+    }
+}
+
 /// Where an append left its stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Appended {
@@ -44,8 +98,22 @@ pub struct Appended {
     pub position: i64,
 }
 
-/// An open append transaction. Nothing is visible to others until [`AppendTx::commit`];
-/// dropping it rolls everything back.
+/// What an append did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// The events were appended, and the answer (if a key came with them) stored with them.
+    Appended {
+        /// Where the stream stands now.
+        appended: Appended,
+        /// The answer as stored, `version` and `position` filled in.
+        answer: Option<StoredResponse>,
+    },
+    /// The idempotency key had a live answer: nothing was written; this is that answer.
+    AnsweredBefore(StoredResponse),
+}
+
+/// An open transaction whose first write is an append, for callers that must hold it open
+/// (the tests of the commit-order reader). Dropping it rolls everything back.
 pub struct AppendTx {
     tx: Transaction<'static, Postgres>,
 }
@@ -55,15 +123,9 @@ impl AppendTx {
         Self { tx }
     }
 
-    /// The transaction's connection, for writes that must commit with the events.
-    pub fn connection(&mut self) -> &mut PgConnection {
-        &mut self.tx
-    }
-
-    /// Appends `events` to a stream that must be at `expected_version` (0: a new stream), and
-    /// applies the uniqueness claims they make. It must be the transaction's first write, so
-    /// one transaction appends to one stream. A stale version is [`StoreError::Conflict`];
-    /// a value held by someone else is [`StoreError::Taken`].
+    /// Appends `events` to a stream at `expected_version` within this transaction, as
+    /// [`append`] does on its own. It must be the transaction's first write, so one
+    /// transaction appends to one stream.
     pub async fn append<E: DomainEvent>(
         &mut self,
         stream_type: &str,
@@ -72,164 +134,161 @@ impl AppendTx {
         events: &[E],
         metadata: &EventMetadata,
     ) -> Result<Appended, StoreError> {
-        // Readers order events by (transaction id, position); that follows each stream's
-        // versions only if the transaction id is taken by this insert, after the previous
-        // version committed. So the events insert must be the transaction's first write.
-        let (actual, first_write): (i64, bool) = sqlx::query_as(
-            "SELECT COALESCE(MAX(version), 0)::bigint, pg_current_xact_id_if_assigned() IS NULL \
-             FROM events WHERE stream_id = $1",
-        )
-        .bind(stream_id)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        if !first_write {
-            return Err(StoreError::NotFirstWrite);
+        let new = NewEvents::new(stream_type, stream_id, expected_version, events, metadata);
+        match append(&mut self.tx, &new).await? {
+            AppendOutcome::Appended { appended, .. } => Ok(appended),
+            AppendOutcome::AnsweredBefore(_) => Err(StoreError::DuplicateRequest),
         }
-        let conflict = |actual| StoreError::Conflict {
-            stream_id,
-            expected: expected_version,
-            actual,
-        };
-        if actual != expected_version {
-            return Err(conflict(actual));
-        }
-        if events.is_empty() {
-            // Nothing to write; the caller has no new position to report either.
-            return Ok(Appended {
-                version: actual,
-                position: 0,
-            });
-        }
-        let count = events.len() as i64;
-        let event_ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
-        let versions: Vec<i32> = (1..=count)
-            .map(|offset| i32::try_from(expected_version + offset).unwrap_or(i32::MAX))
-            .collect();
-        let types: Vec<&str> = events.iter().map(DomainEvent::event_type).collect();
-        let schema_versions: Vec<i16> = events
-            .iter()
-            .map(|event| i16::try_from(event.schema_version()).unwrap_or(i16::MAX))
-            .collect();
-        let payloads: Vec<Value> = events.iter().map(DomainEvent::to_payload).collect();
-        let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO events (event_id, stream_id, stream_type, version, event_type, \
-                 schema_version, payload, actor_kind, actor_id, correlation_id, causation_id, \
-                 idempotency_key) \
-             SELECT e.event_id, $1, $2, e.version, e.event_type, e.schema_version, e.payload, \
-                 $3, $4, $5, $6, $7 \
-             FROM UNNEST($8::uuid[], $9::int[], $10::text[], $11::smallint[], $12::jsonb[]) \
-                 WITH ORDINALITY AS e(event_id, version, event_type, schema_version, payload, n) \
-             ORDER BY e.n \
-             RETURNING position",
-        )
-        .bind(stream_id)
-        .bind(stream_type)
-        .bind(metadata.actor.kind())
-        .bind(metadata.actor.id())
-        .bind(metadata.correlation_id)
-        .bind(metadata.causation_id)
-        .bind(metadata.idempotency_key.as_deref())
-        .bind(&event_ids)
-        .bind(&versions)
-        .bind(&types)
-        .bind(&schema_versions)
-        .bind(&payloads)
-        .fetch_all(&mut *self.tx)
-        .await;
-        let positions = match inserted {
-            Ok(positions) => positions,
-            Err(error) if violates(&error, STREAM_VERSION_CONSTRAINT) => {
-                return Err(conflict(expected_version + 1));
-            }
-            Err(error) => return Err(error.into()),
-        };
-        for claim in events.iter().flat_map(DomainEvent::unique_claims) {
-            self.apply_claim(stream_id, claim).await?;
-        }
-        let sessions_ended = events.iter().filter(|event| event.ends_sessions()).count();
-        if sessions_ended > 0 {
-            self.end_sessions(stream_id, sessions_ended).await?;
-        }
-        Ok(Appended {
-            version: expected_version + count,
-            position: positions.into_iter().max().unwrap_or(0),
-        })
-    }
-
-    /// Writes a row that must commit with the events.
-    pub async fn side_write(&mut self, write: &SideWrite) -> Result<(), StoreError> {
-        match write {
-            SideWrite::PasswordHash { user_id, hash } => {
-                sqlx::query(
-                    "INSERT INTO password_hashes (user_id, hash) VALUES ($1, $2) \
-                     ON CONFLICT (user_id) DO UPDATE SET hash = EXCLUDED.hash, updated_at = now()",
-                )
-                .bind(user_id)
-                .bind(hash)
-                .execute(&mut *self.tx)
-                .await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Moves the session epoch of the user whose stream this is on by `count`: their tokens
-    /// issued before are refused from this commit on.
-    async fn end_sessions(&mut self, user_id: Uuid, count: usize) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO session_epochs (user_id, epoch) VALUES ($1, $2) \
-             ON CONFLICT (user_id) DO UPDATE \
-             SET epoch = session_epochs.epoch + EXCLUDED.epoch, changed_in = pg_current_xact_id()",
-        )
-        .bind(user_id)
-        .bind(i32::try_from(count).unwrap_or(i32::MAX))
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
     }
 
     /// Commits the events and everything written with them.
     pub async fn commit(self) -> Result<(), StoreError> {
         Ok(self.tx.commit().await?)
     }
+}
 
-    async fn apply_claim(&mut self, stream_id: Uuid, claim: UniqueClaim) -> Result<(), StoreError> {
-        match claim {
-            UniqueClaim::Claim { set, key } => {
-                let claimed = sqlx::query(
-                    "INSERT INTO unique_keys (set_name, key, stream_id) VALUES ($1, $2, $3)",
-                )
-                .bind(set.as_str())
-                .bind(&key)
-                .bind(stream_id)
-                .execute(&mut *self.tx)
-                .await;
-                match claimed {
-                    Ok(_) => Ok(()),
-                    Err(error) if violates(&error, UNIQUE_KEYS_CONSTRAINT) => {
-                        Err(StoreError::Taken(set))
-                    }
-                    Err(error) => Err(error.into()),
-                }
-            }
-            UniqueClaim::Release { set, key } => {
-                sqlx::query(
-                    "DELETE FROM unique_keys WHERE set_name = $1 AND key = $2 AND stream_id = $3",
-                )
-                .bind(set.as_str())
-                .bind(&key)
-                .bind(stream_id)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
-            }
+/// Appends on `connection`: outside a transaction, in the call's own. A stale version is
+/// [`StoreError::Conflict`], a value held by someone else [`StoreError::Taken`], a key another
+/// request answered meanwhile [`StoreError::DuplicateRequest`]. No events: nothing is written
+/// and the stream's version is reported as expected, with no position.
+pub async fn append<E: DomainEvent>(
+    connection: &mut PgConnection,
+    new: &NewEvents<'_, E>,
+) -> Result<AppendOutcome, StoreError> {
+    if new.events.is_empty() {
+        return Ok(AppendOutcome::Appended {
+            appended: Appended {
+                version: new.expected_version,
+                position: 0,
+            },
+            answer: None,
+        });
+    }
+    let events = new.events;
+    let event_ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
+    let types: Vec<&str> = events.iter().map(DomainEvent::event_type).collect();
+    let schema_versions: Vec<i16> = events
+        .iter()
+        .map(|event| i16::try_from(event.schema_version()).unwrap_or(i16::MAX))
+        .collect();
+    let payloads: Vec<Value> = events.iter().map(DomainEvent::to_payload).collect();
+    let claims = Claims::of(events);
+    let sessions_ended = events.iter().filter(|event| event.ends_sessions()).count();
+    let (password_user, password_hash) = match new.side_write {
+        Some(SideWrite::PasswordHash { user_id, hash }) => (Some(*user_id), Some(hash.as_str())),
+        None => (None, None),
+    };
+    let (record, template) = new.answer.unzip();
+    let row = sqlx::query(
+        "SELECT version, last_position, already_answered, answer_fingerprint AS fingerprint, \
+             answer_status AS status, answer_content_type AS content_type, \
+             answer_location AS location, answer_body AS body \
+         FROM append_to_stream($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+             $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+    )
+    .bind(new.stream_id)
+    .bind(new.stream_type)
+    .bind(i32::try_from(new.expected_version).unwrap_or(i32::MAX))
+    .bind(&event_ids)
+    .bind(&types)
+    .bind(&schema_versions)
+    .bind(&payloads)
+    .bind(new.metadata.actor.kind())
+    .bind(new.metadata.actor.id())
+    .bind(new.metadata.correlation_id)
+    .bind(new.metadata.causation_id)
+    .bind(new.metadata.idempotency_key.as_deref())
+    .bind(&claims.ops)
+    .bind(&claims.sets)
+    .bind(&claims.keys)
+    .bind(i32::try_from(sessions_ended).unwrap_or(i32::MAX))
+    .bind(password_user)
+    .bind(password_hash)
+    .bind(record.map(|record| record.scope.as_str()))
+    .bind(record.map(|record| record.key.as_str()))
+    .bind(record.map(|record| record.fingerprint.as_str()))
+    .bind(template.map(|template| i16::try_from(template.status).unwrap_or(500)))
+    .bind(template.map(|_| AnswerTemplate::CONTENT_TYPE))
+    .bind(template.and_then(|template| template.location.as_deref()))
+    .bind(template.map(|template| &template.body))
+    .bind(record.map(|record| record.keep_for.as_secs_f64()))
+    .fetch_one(connection)
+    .await
+    .map_err(|error| refused(error, new))?;
+    outcome(&row, record.is_some())
+}
+
+fn outcome(row: &PgRow, keyed: bool) -> Result<AppendOutcome, StoreError> {
+    if row.try_get::<bool, _>("already_answered")? {
+        return Ok(AppendOutcome::AnsweredBefore(stored_from_row(row)?));
+    }
+    let version: i32 = row.try_get("version")?;
+    Ok(AppendOutcome::Appended {
+        appended: Appended {
+            version: i64::from(version),
+            position: row.try_get("last_position")?,
+        },
+        answer: keyed.then(|| stored_from_row(row)).transpose()?,
+    })
+}
+
+/// The events' uniqueness claims and releases, in order, as the function's three arrays.
+struct Claims {
+    ops: Vec<&'static str>,
+    sets: Vec<&'static str>,
+    keys: Vec<String>,
+}
+
+impl Claims {
+    fn of<E: DomainEvent>(events: &[E]) -> Self {
+        let mut claims = Claims {
+            ops: Vec::new(),
+            sets: Vec::new(),
+            keys: Vec::new(),
+        };
+        for claim in events.iter().flat_map(DomainEvent::unique_claims) {
+            let (op, set, key) = match claim {
+                UniqueClaim::Claim { set, key } => ("claim", set, key),
+                UniqueClaim::Release { set, key } => ("release", set, key),
+            };
+            claims.ops.push(op);
+            claims.sets.push(set.as_str());
+            claims.keys.push(key);
         }
+        claims
     }
 }
 
-/// Whether `error` is a unique violation of the named constraint.
-fn violates(error: &sqlx::Error, constraint: &str) -> bool {
-    error
+/// The store's error for what the function refused.
+fn refused<E>(error: sqlx::Error, new: &NewEvents<'_, E>) -> StoreError {
+    let conflict = |actual| StoreError::Conflict {
+        stream_id: new.stream_id,
+        expected: new.expected_version,
+        actual,
+    };
+    let Some(database) = error
         .as_database_error()
-        .is_some_and(|db| db.is_unique_violation() && db.constraint() == Some(constraint))
+        .and_then(|database| database.try_downcast_ref::<PgDatabaseError>())
+    else {
+        return error.into();
+    };
+    let detail = database.detail().unwrap_or_default();
+    match database.code() {
+        refusal::STALE_VERSION => conflict(detail.parse().unwrap_or(new.expected_version + 1)),
+        refusal::TAKEN => match [UniqueSet::UserEmail, UniqueSet::TagName]
+            .into_iter()
+            .find(|set| set.as_str() == detail)
+        {
+            Some(set) => StoreError::Taken(set),
+            None => error.into(),
+        },
+        refusal::ANSWERED_MEANWHILE => StoreError::DuplicateRequest,
+        refusal::NOT_FIRST_WRITE => StoreError::NotFirstWrite,
+        // Another writer appended the next version between the check and the insert (or,
+        // for a new stream, at any time before): at least one more version is there.
+        _ if database.constraint() == Some(STREAM_VERSION_CONSTRAINT) => {
+            conflict(new.expected_version + 1)
+        }
+        _ => error.into(),
+    }
 }

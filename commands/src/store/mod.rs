@@ -1,4 +1,4 @@
-//! The PostgreSQL event store: read a stream, append to streams in one transaction.
+//! The PostgreSQL event store: read a stream, append to a stream in one round trip.
 
 mod append;
 mod recorded;
@@ -6,11 +6,11 @@ pub mod sessions;
 #[cfg(test)]
 mod tests;
 
-pub use append::{AppendTx, Appended, SideWrite};
+pub use append::{AppendOutcome, AppendTx, Appended, NewEvents, SideWrite};
 pub use recorded::{COLUMNS as EVENT_COLUMNS, RecordedEvent};
 
 use crate::error::StoreError;
-use domain::{Aggregate, UniqueSet};
+use domain::{Aggregate, DomainEvent, UniqueSet};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -98,7 +98,17 @@ impl EventStore {
         })
     }
 
-    /// Starts a transaction to append events (and their side writes) atomically.
+    /// Appends events, with their claims, side write and answer, in one statement and its own
+    /// transaction (see [`append::append`]).
+    pub async fn append<E: DomainEvent>(
+        &self,
+        new: &NewEvents<'_, E>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        append::append(&mut connection, new).await
+    }
+
+    /// Starts a transaction whose first write will be an append, for holding it open.
     pub async fn begin(&self) -> Result<AppendTx, StoreError> {
         Ok(AppendTx::new(self.pool.begin().await?))
     }

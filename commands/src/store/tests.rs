@@ -145,7 +145,8 @@ fn register(email: &str) -> Command<User> {
         actor: Actor::Anonymous,
         metadata: EventMetadata::new(&Actor::Anonymous, Uuid::now_v7()),
         expected_version: None,
-        side_writes: vec![],
+        side_write: None,
+        answer: None,
         idempotency: None,
     }
 }
@@ -190,10 +191,10 @@ async fn a_refused_claim_rolls_back_the_events_and_side_writes_with_it() {
     handler.execute(register("ada@example.org")).await.unwrap();
     let mut again = register("ada@example.org");
     let loser = again.stream_id;
-    again.side_writes = vec![SideWrite::PasswordHash {
+    again.side_write = Some(SideWrite::PasswordHash {
         user_id: loser,
         hash: "not-a-real-hash".into(),
-    }];
+    });
     assert!(handler.execute(again).await.is_err());
     let store = handler.store();
     assert!(store.read_stream(loser).await.unwrap().is_empty());
@@ -213,7 +214,8 @@ async fn a_stale_expected_version_is_a_conflict_and_never_retried() {
         actor: Actor::System,
         metadata: metadata(),
         expected_version: expected,
-        side_writes: vec![],
+        side_write: None,
+        answer: None,
         idempotency: None,
     };
     let result = handler.execute(promote(Some(0))).await;
@@ -225,7 +227,8 @@ async fn a_stale_expected_version_is_a_conflict_and_never_retried() {
             ..
         }))
     ));
-    let outcome = handler.execute(promote(Some(1))).await.unwrap();
+    let executed = handler.execute(promote(Some(1))).await.unwrap();
+    let outcome = executed.outcome().unwrap();
     assert_eq!((outcome.version, outcome.appended), (2, 1));
     let loaded = handler.store().load::<User>(user).await.unwrap();
     assert_eq!(loaded.state.0.unwrap().role, Role::Admin);
@@ -250,7 +253,8 @@ async fn without_an_expected_version_concurrent_commands_are_all_applied() {
                     actor: Actor::System,
                     metadata: metadata(),
                     expected_version: None,
-                    side_writes: vec![],
+                    side_write: None,
+                    answer: None,
                     idempotency: None,
                 })
                 .await

@@ -5,7 +5,7 @@
 
 use super::super::extract::MaybeAuthenticated;
 use super::super::problem::ApiError;
-use super::super::state::AppState;
+use super::IdempotencyState;
 use crate::auth::Claims;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -19,7 +19,7 @@ const ADMIN_ONLY: &str = "/admin/";
 /// The caller of a keyed command to `route` (a route template), if they may send it: `None`
 /// for an anonymous caller of an open route. A token that is sent must be valid.
 pub async fn caller(
-    state: &AppState,
+    state: &IdempotencyState,
     request: &mut Parts,
     route: &str,
 ) -> Result<Option<Claims>, ApiError> {

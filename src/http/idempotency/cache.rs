@@ -1,6 +1,8 @@
-//! The Redis fast path: stored answers and in-flight markers, under this deployment's prefix.
-//! Redis being down only makes it slower: answers come from PostgreSQL, and without markers a
-//! concurrent repeat waits on the database instead of getting 409.
+//! The Redis fast path: stored answers and in-flight markers, under this deployment's prefix,
+//! in two round trips per keyed command: one script looks the answer up and sets the marker,
+//! one caches the answer and releases the marker. Redis being down only makes it slower:
+//! answers come from PostgreSQL, and without markers a concurrent repeat is deduplicated by
+//! the database instead of getting 409.
 //!
 //! A marker is a lease held by the request that set it: it lives [`IN_FLIGHT_LEASE`] and the
 //! request renews it every [`RENEW_EVERY`] while it runs, so the marker of a process that died
@@ -18,6 +20,32 @@ const IN_FLIGHT_LEASE: Duration = Duration::from_secs(3);
 /// How often a running request renews its marker: a third of the lease, so two renewals may
 /// be lost (a slow Redis) before it lapses.
 const RENEW_EVERY: Duration = Duration::from_secs(1);
+
+/// Returns `{2, answer}` when KEYS[1] holds an answer; else sets the marker KEYS[2] to ARGV[1]
+/// for ARGV[2] ms unless it is set, and returns `{1, ''}` if it set it, `{0, ''}` if not.
+const LOOKUP: &str = "local answer = redis.call('GET', KEYS[1]) \
+    if answer then return {2, answer} end \
+    if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, ''} end \
+    return {0, ''}";
+
+/// Caches ARGV[2] (unless empty) in KEYS[1] for ARGV[3] ms, and deletes the marker KEYS[2] if
+/// it holds ARGV[1].
+const FINISH: &str = "if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end \
+    if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end \
+    return 1";
+
+/// What Redis knows of a key before its command runs.
+#[derive(Debug)]
+pub enum Lookup {
+    /// Its answer, cached.
+    Answered(StoredResponse),
+    /// No answer, and this request now holds the in-flight marker.
+    Marked,
+    /// No answer, and another request holds the marker.
+    InFlight,
+    /// Redis did not answer: only the durable store can tell.
+    Unknown,
+}
 
 /// The Redis keys holding an idempotency key's cached answer and its in-flight marker.
 pub fn redis_keys(prefix: &str, scope: &str, key: &str) -> (String, String) {
@@ -49,41 +77,53 @@ impl<'a> Cache<'a> {
         }
     }
 
-    /// The cached answer, if Redis has it.
-    pub async fn get(&self) -> Option<StoredResponse> {
-        let text = self.redis.get(&self.answer).await?;
-        serde_json::from_str(&text).ok()
-    }
-
-    /// Caches an answer for `ttl`.
-    pub async fn put(&self, stored: &StoredResponse, ttl: Duration) {
-        if let Ok(text) = serde_json::to_string(stored) {
-            self.redis.set_px(&self.answer, &text, ttl).await;
-        }
-    }
-
-    /// Marks the key in flight, and keeps renewing the mark until it is released; false if
-    /// another request holds it. With Redis down, true.
-    pub async fn mark_in_flight(&self) -> bool {
-        let marked = self
+    /// In one round trip: the cached answer if Redis has one, else whether this request now
+    /// holds the in-flight marker (which it then keeps renewing until [`Cache::finish`]).
+    /// With Redis unavailable, [`Lookup::Unknown`].
+    pub async fn lookup(&self) -> Lookup {
+        let lease = millis(IN_FLIGHT_LEASE);
+        let found: Option<(i64, String)> = self
             .redis
-            .set_nx_px(&self.marker, &self.token, IN_FLIGHT_LEASE)
+            .eval(
+                LOOKUP,
+                &[&self.answer, &self.marker],
+                &[&self.token, &lease],
+            )
             .await;
-        if marked == Some(true) {
-            let renewal = tokio::spawn(renew(
-                self.redis.clone(),
-                self.marker.clone(),
-                self.token.clone(),
-            ));
-            let _ = self.renewal.set(renewal.abort_handle());
+        match found {
+            None => Lookup::Unknown,
+            Some((2, text)) => match serde_json::from_str(&text) {
+                Ok(stored) => Lookup::Answered(stored),
+                // An entry this code cannot read is no answer; the durable store has the truth.
+                Err(_) => Lookup::Unknown,
+            },
+            Some((1, _)) => {
+                let renewal = tokio::spawn(renew(
+                    self.redis.clone(),
+                    self.marker.clone(),
+                    self.token.clone(),
+                ));
+                let _ = self.renewal.set(renewal.abort_handle());
+                Lookup::Marked
+            }
+            Some(_) => Lookup::InFlight,
         }
-        marked.unwrap_or(true)
     }
 
-    /// Stops renewing and removes our marker (only ours: a lapsed one may have been taken).
-    pub async fn release(&self) {
+    /// In one round trip: caches `answer` (if any) for `ttl`, and removes our marker (only
+    /// ours: a lapsed one may have been taken).
+    pub async fn finish(&self, answer: Option<&StoredResponse>, ttl: Duration) {
         self.stop_renewing();
-        self.redis.delete_if_equal(&self.marker, &self.token).await;
+        let text = answer.and_then(|answer| serde_json::to_string(answer).ok());
+        let ttl = millis(ttl);
+        let _: Option<i64> = self
+            .redis
+            .eval(
+                FINISH,
+                &[&self.answer, &self.marker],
+                &[&self.token, text.as_deref().unwrap_or_default(), &ttl],
+            )
+            .await;
     }
 
     fn stop_renewing(&self) {
@@ -117,4 +157,8 @@ async fn renew(redis: Arc<RedisLink>, marker: String, token: String) {
             return;
         }
     }
+}
+
+fn millis(duration: Duration) -> String {
+    duration.as_millis().max(1).to_string()
 }

@@ -1,16 +1,13 @@
-//! What a keyed command's handler needs: the record to store its answer under, and a flag
-//! telling the middleware that execution began (so even a refusal is stored and replayed).
+//! What passes between the middleware and the one command path: the key's record, handed
+//! to the handler as a request extension, and the answer the append stored, handed back as a
+//! response extension so that it is stored once.
 
 use super::super::problem::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use commands::handler::{Command, Responder};
 use commands::idempotency::{IdempotencyRecord, StoredResponse};
-use domain::Aggregate;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// A keyed request in progress.
@@ -23,7 +20,6 @@ pub struct IdempotencyContext {
     /// The request's fingerprint.
     pub fingerprint: String,
     keep_for: Duration,
-    executed: Arc<AtomicBool>,
 }
 
 impl IdempotencyContext {
@@ -33,7 +29,6 @@ impl IdempotencyContext {
             key,
             fingerprint,
             keep_for,
-            executed: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -45,10 +40,6 @@ impl IdempotencyContext {
             fingerprint: self.fingerprint.clone(),
             keep_for: self.keep_for,
         }
-    }
-
-    pub(super) fn executed(&self) -> bool {
-        self.executed.load(Ordering::SeqCst)
     }
 }
 
@@ -66,31 +57,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
     }
 }
 
-impl Idempotency {
-    /// Marks that execution begins: from now on, the answer is stored and replayed.
-    pub fn begin(&self) {
-        if let Some(context) = &self.0 {
-            context.executed.store(true, Ordering::SeqCst);
-        }
-    }
-
-    /// Marks execution and attaches the key to a command, whose answer (`responder`) is then
-    /// stored in the transaction of its events.
-    pub fn attach<A: Aggregate>(&self, command: Command<A>, responder: &Responder) -> Command<A> {
-        self.begin();
-        match &self.0 {
-            Some(context) => command.idempotent(context.record(), responder.clone()),
-            None => command,
-        }
-    }
-
-    /// The fingerprint to stamp on stored answers (empty without a key).
-    pub fn fingerprint(&self) -> String {
-        self.0
-            .as_ref()
-            .map(|context| context.fingerprint.clone())
-            .unwrap_or_default()
-    }
+/// On a response: its answer is stored under the key already (by the append), so the
+/// middleware stores nothing more.
+#[derive(Clone, Debug)]
+pub struct StoredAnswer {
+    /// The answer as stored (its token unsigned).
+    pub answer: StoredResponse,
+    /// Stored by this request (and so cached for the key's whole lifetime), rather than found.
+    pub fresh: bool,
 }
 
 /// The HTTP response for a stored (or about to be stored) answer.

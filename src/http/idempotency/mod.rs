@@ -2,44 +2,52 @@
 //! first answer (`Idempotent-Replayed: true`) and executes nothing.
 //!
 //! A keyed request its caller may not make is refused first ([`access`]), touching nothing.
-//! Keys are scoped to the caller ([`scope`]). Before a keyed command runs, its stored answer
-//! is looked up in Redis (fast) and PostgreSQL (durable) while an in-flight marker is set in
-//! Redis, all three at once; a stored answer is replayed (a different request under the same
-//! key is 422), a marker held by another request is 409, and otherwise the command runs. Its
-//! answer is stored in PostgreSQL in the transaction of its events (see
-//! `commands::idempotency`), or right after when it appended none, and cached in Redis. An
-//! answer carrying an access token is stored without its signature ([`sealing`]).
+//! Keys are scoped to the caller ([`scope`]). Then, for every keyed command alike:
+//! 1. one Redis round trip looks up a cached answer and sets an in-flight marker ([`cache`]):
+//!    a cached answer is replayed (a different request under the same key is 422), a marker
+//!    held by another request is 409 unless PostgreSQL has the answer (its holder may have
+//!    crashed after committing), and otherwise the command runs;
+//! 2. the command runs through the one path of `http::command`. If it appends, its answer is
+//!    stored durably in the append's own statement, which also answers "this key was answered
+//!    before: here is the answer" when Redis had lost it, so no separate durable lookup is made;
+//! 3. if it appended nothing, its answer is stored right after, when it is [`decided`]: that
+//!    store, too, hands back an answer stored before, which is then replayed instead;
+//! 4. one Redis round trip caches the answer and releases the marker.
+//!
+//! An answer carrying an access token is stored without its signature on both paths
+//! ([`sealing`]).
 
 mod access;
 mod cache;
-
-pub use cache::redis_keys;
 mod context;
 mod fingerprint;
 mod scope;
-mod sealing;
+pub mod sealing;
 
-pub use context::{Idempotency, IdempotencyContext, to_response};
+pub use cache::redis_keys;
+pub use context::{Idempotency, IdempotencyContext, StoredAnswer, to_response};
 pub use fingerprint::{FingerprintKey, fingerprint};
 pub use scope::scope;
 
 use super::problem::{ApiError, status_problem};
 use super::state::AppState;
+use crate::auth::{Authenticator, KeyRing};
 use axum::body::{Body, to_bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{FromRef, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use cache::Lookup;
 use commands::idempotency::{self as durable, StoredResponse};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use worker::redis_link::RedisLink;
 
 /// The header clients send.
 pub const HEADER: &str = "idempotency-key";
 /// The header on a replayed answer.
 pub const REPLAYED: &str = "idempotent-replayed";
-
-/// Marks a response that lost a race for its key: the answer to send is the stored one.
-#[derive(Clone, Copy, Debug)]
-pub struct LostRace;
 
 /// The longest key accepted.
 const MAX_KEY_LENGTH: usize = 255;
@@ -58,8 +66,70 @@ pub fn parse_key(value: &HeaderValue) -> Result<String, ApiError> {
     Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
+/// What the middleware needs, and nothing more.
+#[derive(Clone, Debug)]
+pub struct IdempotencyState {
+    /// Where answers are stored.
+    pub pool: PgPool,
+    /// Where answers are cached and markers set.
+    pub redis: Arc<RedisLink>,
+    /// Who the caller is (keys are scoped to them).
+    pub authenticator: Authenticator,
+    /// Keys request fingerprints.
+    pub fingerprint_key: FingerprintKey,
+    /// How long an answer is kept.
+    pub keep_for: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client (anonymous scopes).
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+}
+
+impl IdempotencyState {
+    /// The middleware's share of the API's state.
+    pub fn of(state: &AppState) -> Self {
+        Self {
+            pool: state.pool.clone(),
+            redis: state.redis.clone(),
+            authenticator: Authenticator::from_ref(state),
+            fingerprint_key: state.fingerprint_key.clone(),
+            keep_for: state.idempotency_ttl,
+            trusted_proxies: state.trusted_proxies.clone(),
+        }
+    }
+
+    fn keys(&self) -> &KeyRing {
+        &self.authenticator.keys
+    }
+}
+
+impl FromRef<IdempotencyState> for Authenticator {
+    fn from_ref(state: &IdempotencyState) -> Self {
+        state.authenticator.clone()
+    }
+}
+
+/// Whether an answer is stored for its key: when the command was decided, that is it
+/// succeeded or was refused for what it asked (401 wrong credentials, 403, 404, 409, 410,
+/// 412). A request that could not be taken up (400, 405, 413, 415, 422, 429) or that failed
+/// (5xx) stores nothing: the key may be sent again with a corrected request, or retried.
+pub fn decided(status: StatusCode) -> bool {
+    status.is_success()
+        || matches!(
+            status,
+            StatusCode::UNAUTHORIZED
+                | StatusCode::FORBIDDEN
+                | StatusCode::NOT_FOUND
+                | StatusCode::CONFLICT
+                | StatusCode::GONE
+                | StatusCode::PRECONDITION_FAILED
+        )
+}
+
 /// The middleware: replays, refuses or runs a keyed command, and stores its answer.
-pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn middleware(
+    State(state): State<IdempotencyState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_command = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -78,7 +148,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 }
 
 async fn run_keyed(
-    state: &AppState,
+    state: &IdempotencyState,
     raw: HeaderValue,
     request: Request,
     next: Next,
@@ -110,72 +180,50 @@ async fn run_keyed(
         &body,
     );
     let cache = cache::Cache::new(&state.redis, &scope, &key);
-
-    // The three lookups are independent: one round trip's wait instead of three. The marker
-    // is set even when an answer turns out to be stored, and then released at once.
-    let (cached, durable, marked) = tokio::join!(
-        cache.get(),
-        durable::find(&state.pool, &scope, &key),
-        cache.mark_in_flight()
-    );
-    let stored = match (cached, durable) {
-        (Some(stored), _) => Ok(Some(stored)),
-        (None, Ok(Some((stored, left)))) => {
-            // Cached only for the time the durable answer has left, never longer.
-            cache.put(&stored, left).await;
-            Ok(Some(stored))
+    match cache.lookup().await {
+        Lookup::Answered(stored) => return Ok(replay(state.keys(), stored, &fingerprint).await),
+        // Held by another request, or left by one that crashed after its commit: only then
+        // is the durable answer looked up first.
+        Lookup::InFlight => {
+            return match durable::find(&state.pool, &scope, &key).await {
+                Ok(Some((stored, _))) => Ok(replay(state.keys(), stored, &fingerprint).await),
+                Ok(None) => Err(in_flight()),
+                Err(error) => Err(ApiError::from(error).into_response()),
+            };
         }
-        (None, durable) => durable.map(|_| None),
-    };
-    // Only a request that goes on to run the command keeps the marker.
-    if marked && !matches!(stored, Ok(None)) {
-        cache.release().await;
+        // Without Redis the durable store deduplicates: the append, or the store after it,
+        // hands back an answer stored before.
+        Lookup::Marked | Lookup::Unknown => {}
     }
-    let stored = stored.map_err(|error| ApiError::from(error).into_response())?;
-    if let Some(stored) = stored {
-        return Ok(replay(state, stored, &fingerprint).await);
-    }
-    if !marked {
-        return Err(in_flight());
-    }
-    let context = IdempotencyContext::new(
-        scope.clone(),
-        key.clone(),
-        fingerprint.clone(),
-        state.idempotency_ttl,
-    );
+    let context = IdempotencyContext::new(scope, key, fingerprint, state.keep_for);
     let mut request = Request::from_parts(parts, Body::from(body));
     request.extensions_mut().insert(context.clone());
     let response = next.run(request).await;
-    let answer = finish(state, &cache, &context, response).await;
-    cache.release().await;
-    answer
+    let (response, answer) = store_after(state, &context, response).await;
+    cache.finish(answer.as_ref(), state.keep_for).await;
+    Ok(response)
 }
 
-/// Stores the answer of an executed command, or replays the stored one if it lost a race.
-async fn finish(
-    state: &AppState,
-    cache: &cache::Cache<'_>,
+/// Stores the answer of a command that appended nothing (one that appended stored it in its
+/// append, and says so), and gives the response to send with the answer to cache.
+async fn store_after(
+    state: &IdempotencyState,
     context: &IdempotencyContext,
     response: Response,
-) -> Result<Response, Response> {
-    if response.extensions().get::<LostRace>().is_some() {
-        let stored = durable::find(&state.pool, &context.scope, &context.key)
-            .await
-            .map_err(|error| ApiError::from(error).into_response())?;
-        return Ok(match stored {
-            Some((stored, _)) => replay(state, stored, &context.fingerprint).await,
-            None => in_flight(),
-        });
+) -> (Response, Option<StoredResponse>) {
+    if let Some(StoredAnswer { answer, fresh }) = response.extensions().get::<StoredAnswer>() {
+        // Only a fresh answer is cached: one stored before may have little time left.
+        let cached = fresh.then(|| answer.clone());
+        return (response, cached);
     }
-    if !context.executed() || response.status().is_server_error() {
-        return Ok(response);
+    if !decided(response.status()) {
+        return (response, None);
     }
     let (parts, body) = response.into_parts();
-    let body = to_bytes(body, usize::MAX)
-        .await
-        .map_err(|_| status_problem(StatusCode::INTERNAL_SERVER_ERROR))?;
-    let stored = StoredResponse {
+    let Ok(body) = to_bytes(body, usize::MAX).await else {
+        return (status_problem(StatusCode::INTERNAL_SERVER_ERROR), None);
+    };
+    let ours = StoredResponse {
         fingerprint: context.fingerprint.clone(),
         status: parts.status.as_u16(),
         content_type: header_text(&parts, header::CONTENT_TYPE)
@@ -183,20 +231,15 @@ async fn finish(
         location: header_text(&parts, header::LOCATION),
         body: sealing::seal(String::from_utf8_lossy(&body).into_owned()),
     };
-    let mut connection = state
-        .pool
-        .acquire()
-        .await
-        .map_err(|error| ApiError::from(commands::StoreError::from(error)).into_response())?;
-    // A command that appended events stored this already, in their transaction. The cache is
-    // filled meanwhile; the marker goes only once the answer is durable (see `run_keyed`).
-    let record = context.record();
-    let (saved, ()) = tokio::join!(
-        durable::save(&mut connection, &record, &stored),
-        cache.put(&stored, state.idempotency_ttl)
-    );
-    saved.map_err(|error| ApiError::from(error).into_response())?;
-    Ok(Response::from_parts(parts, Body::from(body)))
+    match durable::store_answer(&state.pool, &context.record(), &ours).await {
+        Ok(None) => (Response::from_parts(parts, Body::from(body)), Some(ours)),
+        // Answered before (Redis had lost it, or a twin request won): that answer stands.
+        Ok(Some(earlier)) => (
+            replay(state.keys(), earlier, &context.fingerprint).await,
+            None,
+        ),
+        Err(error) => (ApiError::from(error).into_response(), None),
+    }
 }
 
 fn in_flight() -> Response {
@@ -218,11 +261,11 @@ fn header_text(parts: &axum::http::response::Parts, name: header::HeaderName) ->
 }
 
 /// The stored answer, if it was for the same request; 422 if the key was used for another.
-async fn replay(state: &AppState, stored: StoredResponse, fingerprint: &str) -> Response {
+pub async fn replay(keys: &KeyRing, stored: StoredResponse, fingerprint: &str) -> Response {
     if stored.fingerprint != fingerprint {
         return ApiError::IdempotencyKeyReused.into_response();
     }
-    let stored = match sealing::unseal(&state.keys, stored).await {
+    let stored = match sealing::unseal(keys, stored).await {
         Ok(stored) => stored,
         Err(error) => return error.into_response(),
     };

@@ -2,13 +2,13 @@
 //! client (its address and user agent), so one client's answers never reach another.
 
 use super::super::extract::ClientAddress;
-use super::super::state::AppState;
+use super::IdempotencyState;
 use crate::auth::Claims;
 use axum::http::header;
 use axum::http::request::Parts;
 
 /// The scope of the request's key, for its authenticated caller (if any).
-pub fn scope(state: &AppState, request: &Parts, caller: Option<&Claims>) -> String {
+pub fn scope(state: &IdempotencyState, request: &Parts, caller: Option<&Claims>) -> String {
     if let Some(claims) = caller {
         return format!("user:{}", claims.sub);
     }

@@ -1,4 +1,5 @@
-//! Stored answers never hold a bearer token. A login's answer is stored with its
+//! Stored answers never hold a bearer token, whichever path stores them: an answer stored after
+//! its command ([`seal`]) and one stored by the append ([`seal_template`]) keep their
 //! `access_token` unsigned (header and claims, no signature) and signed again when it is
 //! replayed: HS256 signs deterministically, so the replay carries the very token first issued,
 //! while the idempotency table, its backups and the Redis cache hold nothing that
@@ -17,6 +18,14 @@ pub fn seal(body: String) -> String {
     match token_in(&body) {
         Some(token) => body.replace(&token, &unsigned(&token)),
         None => body,
+    }
+}
+
+/// An answer template's body as it may be stored: its access token, if any, without
+/// signature (the append stores it as it is).
+pub fn seal_template(body: &mut serde_json::Value) {
+    if let Some(serde_json::Value::String(token)) = body.get_mut(FIELD) {
+        *token = unsigned(token);
     }
 }
 

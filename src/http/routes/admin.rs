@@ -1,7 +1,6 @@
 //! Admin operations over HTTP.
 
 use crate::http::extract::{Admin, CorrelationId};
-use crate::http::idempotency::Idempotency;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use axum::Router;
@@ -29,10 +28,8 @@ async fn rotate_keys(
     State(state): State<AppState>,
     Admin(admin): Admin,
     correlation: CorrelationId,
-    idempotency: Idempotency,
     Query(query): Query<RotateQuery>,
 ) -> Result<crate::http::json::Json<Value>, ApiError> {
-    idempotency.begin();
     let kid = state
         .keys
         .rotate(query.revoke_previous)

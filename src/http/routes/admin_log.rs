@@ -1,8 +1,8 @@
 //! The global event log and the users, for admins.
 
-use super::accepted;
+use crate::http::command::{accepted, run};
 use crate::http::extract::{Admin, CorrelationId, parse_id};
-use crate::http::idempotency::{Idempotency, to_response};
+use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -94,17 +94,19 @@ async fn change_role(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "user")?;
     let role: Role = body.role.parse()?;
-    let responder = accepted(&idempotency, id, StatusCode::OK, None);
     let command = Command::<User>::new(
         id,
         UserCommand::ChangeRole(role),
         admin.actor(),
         correlation.0,
     );
-    let outcome = state
-        .commands
-        .execute(idempotency.attach(command, &responder))
-        .await?;
+    let response = run(
+        &state,
+        &idempotency,
+        command,
+        accepted(id, StatusCode::OK, None),
+    )
+    .await?;
     state.sessions.ended(&state.redis, id).await?;
-    Ok(to_response(&responder(&outcome)))
+    Ok(response)
 }

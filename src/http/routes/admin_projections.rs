@@ -1,7 +1,6 @@
 //! Projections for admins: their state and lag, and rebuilds (start, follow, cancel).
 
 use crate::http::extract::{Admin, CorrelationId};
-use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -76,11 +75,9 @@ fn spawn(pool: PgPool, rebuilds: Vec<Rebuild>) {
 async fn rebuild_one(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    idempotency: Idempotency,
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let projection = projection(&name)?;
-    idempotency.begin();
     let claimed = rebuild::claim(&state.pool, projection).await?;
     tracing::info!(admin = %admin.sub, projection = projection.name(), "rebuild started");
     spawn(state.pool.clone(), vec![claimed]);
@@ -93,9 +90,7 @@ async fn rebuild_one(
 async fn rebuild_all(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    idempotency: Idempotency,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    idempotency.begin();
     let mut claimed = Vec::new();
     for projection in Projection::ALL {
         match rebuild::claim(&state.pool, projection).await {
@@ -121,11 +116,9 @@ async fn rebuild_all(
 async fn cancel(
     State(state): State<AppState>,
     _admin: Admin,
-    idempotency: Idempotency,
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let projection = projection(&name)?;
-    idempotency.begin();
     if !rebuild::cancel(&state.pool, projection)
         .await
         .map_err(internal)?
@@ -142,11 +135,9 @@ async fn cancel(
 async fn retry(
     State(state): State<AppState>,
     _admin: Admin,
-    idempotency: Idempotency,
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let projection = projection(&name)?;
-    idempotency.begin();
     recovery::retry(&state.pool, projection).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -159,11 +150,9 @@ async fn skip(
     State(state): State<AppState>,
     Admin(admin): Admin,
     correlation: CorrelationId,
-    idempotency: Idempotency,
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let projection = projection(&name)?;
-    idempotency.begin();
     let (position, reason) = recovery::failure(&state.pool, projection).await?;
     let record = AuditCommand::RecordSkippedEvent {
         projection: projection.name().to_owned(),

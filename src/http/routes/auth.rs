@@ -1,8 +1,9 @@
 //! Accounts over HTTP: register, log in, who am I, change my password, log out everywhere.
 
 use crate::accounts::{AccountError, Registration, email_key};
+use crate::http::command::accepted;
 use crate::http::extract::{Authenticated, ClientAddress, CorrelationId};
-use crate::http::idempotency::{Idempotency, to_response};
+use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -12,12 +13,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use commands::handler::Command;
+use commands::idempotency::AnswerTemplate;
 use domain::user::User;
 use domain::values::{DisplayName, Email, Password, ValidationError};
 use domain::{Actor, Role};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 /// `/auth/…`.
 pub fn router() -> Router<AppState> {
@@ -34,13 +35,6 @@ struct RegisterBody {
     email: String,
     password: String,
     display_name: String,
-}
-
-#[derive(Serialize)]
-struct Registered {
-    user_id: Uuid,
-    version: i64,
-    position: i64,
 }
 
 /// Collects every field's error, so a form can show them all at once.
@@ -76,31 +70,26 @@ async fn register(
         .hit(&limits.registrations_per_address, &client.text())
         .await?;
     let registration = parse_registration(&body)?;
-    // The user's id is chosen inside; the answer is built from the stream the command ran on.
-    let respond = |user_id: Uuid| {
-        super::responder(&idempotency, StatusCode::CREATED, None, move |outcome| {
-            Registered {
-                user_id,
-                version: outcome.version,
-                position: outcome.position,
-            }
-        })
+    // The user's id is chosen inside; the answer names the stream the command runs on.
+    let prepare = |command: Command<User>| {
+        let answer = AnswerTemplate {
+            status: StatusCode::CREATED.as_u16(),
+            location: None,
+            body: json!({"user_id": command.stream_id, "version": 0, "position": 0}),
+        };
+        idempotency.prepare(command, answer)
     };
-    let attach = |command: Command<User>| {
-        let responder = respond(command.stream_id);
-        idempotency.attach(command, &responder)
-    };
-    let (user_id, outcome) = state
+    let (_, executed) = state
         .accounts
         .register(
             registration,
             Role::User,
             Actor::Anonymous,
             correlation.0,
-            attach,
+            prepare,
         )
         .await?;
-    Ok(to_response(&respond(user_id.as_uuid())(&outcome)))
+    Ok(idempotency.respond(&state.keys, executed).await?.0)
 }
 
 #[derive(Deserialize)]
@@ -114,7 +103,6 @@ struct LoginBody {
 async fn login(
     State(state): State<AppState>,
     client: ClientAddress,
-    idempotency: Idempotency,
     Json(body): Json<LoginBody>,
 ) -> Result<Json<Value>, ApiError> {
     let limits = state.login_limits;
@@ -129,7 +117,6 @@ async fn login(
         .throttle
         .check(&limits.failures_per_account, &account)
         .await?;
-    idempotency.begin();
     let authenticated = state
         .accounts
         .authenticate(&body.email, &body.password)
@@ -184,7 +171,6 @@ async fn change_password(
     })?;
     let user = caller.0.sub;
     let id = domain::UserId::from_uuid(user);
-    idempotency.begin();
     if !state
         .accounts
         .check_password(id, &body.current_password)
@@ -192,14 +178,25 @@ async fn change_password(
     {
         return Err(ApiError::Forbidden("the current password is wrong".into()));
     }
-    let responder = super::accepted(&idempotency, user, StatusCode::OK, None);
-    let attach = |command| idempotency.attach(command, &responder);
-    let outcome = state
-        .accounts
-        .change_password(id, &new_password, caller.actor(), correlation.0, attach)
+    // The change ends every session, this one included; the answer carries a token of the
+    // next one, so the device that changed the password stays logged in. (Should another
+    // session end meanwhile, this token is of a past epoch and refused: safe, if rare.)
+    let token = state
+        .keys
+        .issue(user, caller.0.role, caller.0.sep.saturating_add(1))
         .await?;
+    let mut answer = accepted(user, StatusCode::OK, None);
+    answer.body["access_token"] = token.into();
+    answer.body["token_type"] = "bearer".into();
+    answer.body["expires_in"] = state.keys.token_ttl().as_secs().into();
+    let prepare = |command| idempotency.prepare(command, answer);
+    let executed = state
+        .accounts
+        .change_password(id, &new_password, caller.actor(), correlation.0, prepare)
+        .await?;
+    let (response, _) = idempotency.respond(&state.keys, executed).await?;
     state.sessions.ended(&state.redis, user).await?;
-    Ok(to_response(&responder(&outcome)))
+    Ok(response)
 }
 
 /// Ends every session of the caller, this one included: every token issued to them so far
@@ -211,17 +208,18 @@ async fn logout_all(
     idempotency: Idempotency,
 ) -> Result<Response, ApiError> {
     let user = caller.0.sub;
-    let responder = super::accepted(&idempotency, user, StatusCode::OK, None);
-    let attach = |command| idempotency.attach(command, &responder);
-    let outcome = state
+    let answer = accepted(user, StatusCode::OK, None);
+    let prepare = |command| idempotency.prepare(command, answer);
+    let executed = state
         .accounts
         .end_sessions(
             domain::UserId::from_uuid(user),
             caller.actor(),
             correlation.0,
-            attach,
+            prepare,
         )
         .await?;
+    let (response, _) = idempotency.respond(&state.keys, executed).await?;
     state.sessions.ended(&state.redis, user).await?;
-    Ok(to_response(&responder(&outcome)))
+    Ok(response)
 }

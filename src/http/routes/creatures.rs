@@ -1,7 +1,8 @@
 //! Creature commands over HTTP, and a creature's history straight from the event store.
 
+use crate::http::command::{accepted, run};
 use crate::http::extract::{Authenticated, CorrelationId, IfMatch, parse_id};
-use crate::http::idempotency::{Idempotency, to_response};
+use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -96,7 +97,7 @@ async fn resolve_tag(
 /// A creature command's context: a logged-in caller, the request's correlation id and its
 /// idempotency key.
 struct Caller {
-    commands: CommandHandler,
+    state: AppState,
     idempotency: Idempotency,
     actor: Actor,
     correlation: CorrelationId,
@@ -111,7 +112,7 @@ impl FromRequestParts<AppState> for Caller {
     ) -> Result<Self, Self::Rejection> {
         let caller = Authenticated::from_request_parts(parts, state).await?;
         Ok(Self {
-            commands: state.commands.clone(),
+            state: state.clone(),
             idempotency: Idempotency::from_request_parts(parts, state).await?,
             actor: caller.actor(),
             correlation: CorrelationId::from_request_parts(parts, state).await?,
@@ -120,8 +121,8 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 impl Caller {
-    /// Runs a command on creature `id` and answers `status` with [`Accepted`] (stored for
-    /// replay when the request has an idempotency key).
+    /// Runs a command on creature `id`, answering `status` with the creature's id, version
+    /// and position.
     async fn run(
         &self,
         id: Uuid,
@@ -130,14 +131,10 @@ impl Caller {
         status: StatusCode,
         location: Option<String>,
     ) -> Result<Response, ApiError> {
-        let responder = super::accepted(&self.idempotency, id, status, location);
         let command = Command::<Creature>::new(id, command, self.actor, self.correlation.0)
             .expecting(expected_version);
-        let outcome = self
-            .commands
-            .execute(self.idempotency.attach(command, &responder))
-            .await?;
-        Ok(to_response(&responder(&outcome)))
+        let answer = accepted(id, status, location);
+        run(&self.state, &self.idempotency, command, answer).await
     }
 }
 

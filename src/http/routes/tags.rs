@@ -1,8 +1,9 @@
 //! Tag commands over HTTP: anyone logged in creates a tag, admins rename and delete.
 
+use crate::http::command::{self, accepted};
 use crate::http::extract::{Admin, Authenticated, CorrelationId, parse_id};
 use crate::http::freshness::MinPosition;
-use crate::http::idempotency::{Idempotency, to_response};
+use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -42,7 +43,7 @@ struct NameBody {
     name: String,
 }
 
-/// Runs a tag command and answers `status` with [`Accepted`](super::Accepted).
+/// Runs a tag command, answering `status` with the tag's id, version and position.
 async fn run(
     state: &AppState,
     idempotency: &Idempotency,
@@ -52,13 +53,8 @@ async fn run(
     correlation: CorrelationId,
     (status, location): (StatusCode, Option<String>),
 ) -> Result<Response, ApiError> {
-    let responder = super::accepted(idempotency, id, status, location);
     let command = Command::<Tag>::new(id, command, actor, correlation.0);
-    let outcome = state
-        .commands
-        .execute(idempotency.attach(command, &responder))
-        .await?;
-    Ok(to_response(&responder(&outcome)))
+    command::run(state, idempotency, command, accepted(id, status, location)).await
 }
 
 async fn create(

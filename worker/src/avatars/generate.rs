@@ -4,15 +4,14 @@
 
 use super::AvatarSettings;
 use super::queue::Job;
-use commands::handler::{Command, Responder};
-use commands::idempotency::{IdempotencyRecord, StoredResponse};
+use commands::handler::{Command, Executed};
+use commands::idempotency::{AnswerTemplate, IdempotencyRecord};
 use commands::{CommandError, CommandHandler, StoreError};
 use domain::Actor;
 use domain::creature::{AvatarImage, AvatarState, Creature, CreatureCommand};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How long the outcome's idempotency record is kept.
@@ -204,17 +203,17 @@ impl Generator {
             fingerprint: "avatar-outcome".into(),
             keep_for: OUTCOME_KEY_LIFETIME,
         };
-        let responder: Responder = Arc::new(|outcome| StoredResponse {
-            fingerprint: "avatar-outcome".into(),
+        let answer = AnswerTemplate {
             status: 200,
-            content_type: "application/json".into(),
             location: None,
-            body: json!({"version": outcome.version, "position": outcome.position}).to_string(),
-        });
+            body: json!({"version": 0, "position": 0}),
+        };
         let command = Command::<Creature>::new(job.creature, command, Actor::System, job.request)
-            .idempotent(record, responder);
+            .answering(answer)
+            .idempotent(record);
         match self.commands.execute(command).await {
-            Ok(_) => Ok(outcome),
+            Ok(Executed::Ran { .. }) => Ok(outcome),
+            Ok(Executed::AnsweredBefore(_)) => Ok(Outcome::Skipped),
             // Recorded already, or superseded by a newer request.
             Err(CommandError::Rejected(_))
             | Err(CommandError::Store(StoreError::DuplicateRequest)) => Ok(Outcome::Skipped),

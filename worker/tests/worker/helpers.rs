@@ -89,11 +89,14 @@ where
             actor,
             metadata: EventMetadata::new(&actor, Uuid::now_v7()),
             expected_version: None,
-            side_writes: vec![],
+            side_write: None,
+            answer: None,
             idempotency: None,
         })
         .await
         .expect("the command succeeds")
+        .outcome()
+        .expect("it ran now")
         .position
 }
 
