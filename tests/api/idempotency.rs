@@ -463,3 +463,86 @@ async fn a_keyed_request_its_caller_may_not_make_is_refused_before_the_store_is_
         .unwrap();
     assert_eq!(markers, Vec::<String>::new(), "no marker left behind");
 }
+
+/// The Redis entries holding the cached answer of `key`.
+async fn cached_answers(app: &TestApp, key: &str) -> Vec<String> {
+    let client = redis::Client::open(app.redis.redis_url.as_str()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let pattern = format!("{}:idempotency:answer:*:{key}", app.redis.redis_prefix);
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(&pattern)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    for cached in keys {
+        let answer: String = redis::cmd("GET")
+            .arg(&cached)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        answers.push(answer);
+    }
+    answers
+}
+
+#[tokio::test]
+async fn a_token_in_an_answer_is_stored_without_its_signature_whichever_path_stores_it() {
+    let app = spawn_app().await;
+    let user = app.user("ada").await;
+    // A password change appends: its answer is stored by the append. It carries a token of
+    // the next session, since the change ends this one.
+    let change = |token: &str| {
+        app.request(Method::PUT, "/auth/password", Some(token))
+            .header("idempotency-key", "new-password")
+            .json(&json!({"current_password": "password123", "new_password": "a new secret"}))
+            .send()
+    };
+    let first = change(&user.token).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let first: Value = first.json().await.unwrap();
+    let token = first["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.me(&token).await["id"], user.id.to_string());
+    let me = app
+        .send(Method::GET, "/auth/me", Some(&user.token), None)
+        .await;
+    assert_problem(me, StatusCode::UNAUTHORIZED).await;
+
+    // A login appends nothing: its answer is stored after it.
+    let login = app
+        .request(Method::POST, "/auth/login", None)
+        .header("idempotency-key", "signin")
+        .json(&json!({"email": "ada@example.org", "password": "a new secret"}))
+        .send()
+        .await
+        .unwrap();
+    let login: Value = login.json().await.unwrap();
+    let login_token = login["access_token"].as_str().unwrap().to_owned();
+
+    for (key, token) in [("new-password", &token), ("signin", &login_token)] {
+        let signature = token.rsplit('.').next().unwrap();
+        let stored: String = sqlx::query_scalar("SELECT body FROM idempotency_keys WHERE key = $1")
+            .bind(key)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert!(
+            !stored.contains(signature),
+            "{key}: stored with its signature"
+        );
+        let cached = cached_answers(&app, key).await;
+        assert_eq!(cached.len(), 1, "{key}: cached once");
+        assert!(
+            !cached[0].contains(signature),
+            "{key}: cached with its signature"
+        );
+    }
+
+    // Replayed (to the same user, whose old token is refused now) with the very token first
+    // issued, and nothing changes twice.
+    let before = app.event_count().await;
+    let replay = change(&token).await.unwrap();
+    assert!(replayed(&replay));
+    assert_eq!(replay.json::<Value>().await.unwrap(), first);
+    assert_eq!(app.event_count().await, before);
+}

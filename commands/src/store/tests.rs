@@ -356,3 +356,50 @@ async fn an_epoch_moved_by_a_transaction_that_commits_after_a_read_is_seen_by_th
         0
     );
 }
+
+#[tokio::test]
+async fn a_keyed_append_stores_its_answer_and_a_second_one_under_the_key_writes_nothing() {
+    use crate::idempotency::{AnswerTemplate, IdempotencyRecord};
+    let db = TestDatabase::create().await;
+    let store = EventStore::new(db.pool.clone());
+    let record = IdempotencyRecord {
+        scope: "system".into(),
+        key: "once".into(),
+        fingerprint: "request".into(),
+        keep_for: std::time::Duration::from_secs(60),
+    };
+    let template = AnswerTemplate {
+        status: 201,
+        location: Some("/somewhere".into()),
+        body: serde_json::json!({"id": "x", "version": 0, "position": 0}),
+    };
+    let metadata = metadata();
+    let events = [renamed("first")];
+    let append = |stream| NewEvents {
+        answer: Some((&record, &template)),
+        ..NewEvents::new("creature", stream, 0, &events, &metadata)
+    };
+    let first = store.append(&append(Uuid::now_v7())).await.unwrap();
+    let AppendOutcome::Appended {
+        appended,
+        answer: Some(answer),
+    } = first
+    else {
+        panic!("the first append stores its answer: {first:?}");
+    };
+    let body: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"id": "x", "version": 1, "position": appended.position})
+    );
+    assert_eq!(
+        (answer.status, answer.location.as_deref()),
+        (201, Some("/somewhere"))
+    );
+
+    // Another stream, the same key: the first answer comes back and nothing is written.
+    let other = Uuid::now_v7();
+    let second = store.append(&append(other)).await.unwrap();
+    assert_eq!(second, AppendOutcome::AnsweredBefore(answer));
+    assert!(store.read_stream(other).await.unwrap().is_empty());
+}
