@@ -63,9 +63,7 @@ pub async fn run(
     rounds: usize,
     slice: Duration,
 ) -> anyhow::Result<Vec<AppendLevel>> {
-    sqlx::raw_sql("CREATE TABLE raw_events (LIKE events INCLUDING ALL)")
-        .execute(&pool)
-        .await?;
+    sqlx::raw_sql(RAW_TABLE).execute(&pool).await?;
     let event = CreatureEvent::CreatureRegistered {
         name: CreatureName::parse("Smaug")?,
         species: Species::parse("dragon")?,
@@ -146,19 +144,7 @@ async fn measure(
 async fn commit_one(targets: &Targets, system: System) -> anyhow::Result<()> {
     let stream = Uuid::now_v7();
     match system {
-        System::RawInsert => {
-            sqlx::query(
-                "INSERT INTO raw_events (event_id, stream_id, stream_type, version, event_type, \
-                 schema_version, payload, actor_kind, correlation_id) \
-                 VALUES ($1, $2, 'creature', 1, 'CreatureRegistered', 2, $3, 'system', $4)",
-            )
-            .bind(Uuid::now_v7())
-            .bind(stream)
-            .bind(&targets.payload)
-            .bind(Uuid::now_v7())
-            .execute(&targets.pool)
-            .await?;
-        }
+        System::RawInsert => raw_insert(&targets.pool, &targets.payload).await?,
         System::Bestiary => {
             let metadata = EventMetadata::new(&Actor::System, Uuid::now_v7());
             let events = std::slice::from_ref(&targets.event);
@@ -174,6 +160,26 @@ async fn commit_one(targets: &Targets, system: System) -> anyhow::Result<()> {
                 .await?
         }
     }
+    Ok(())
+}
+
+/// The table the raw `INSERT`s go to: a copy of `events` (columns, indexes, defaults).
+pub const RAW_TABLE: &str = "CREATE TABLE raw_events (LIKE events INCLUDING ALL)";
+
+/// One raw single-row `INSERT` into [`RAW_TABLE`], committed on its own: the physical limit
+/// of an append.
+pub async fn raw_insert(pool: &PgPool, payload: &Value) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO raw_events (event_id, stream_id, stream_type, version, event_type, \
+         schema_version, payload, actor_kind, correlation_id) \
+         VALUES ($1, $2, 'creature', 1, 'CreatureRegistered', 2, $3, 'system', $4)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(Uuid::now_v7())
+    .bind(payload)
+    .bind(Uuid::now_v7())
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

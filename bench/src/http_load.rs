@@ -1,9 +1,13 @@
-//! 3: `POST /creatures` through the real API (JWT, and an `Idempotency-Key` or none) at 1, 8,
-//! 32 and 64 connections; throughput and latency percentiles, interleaved round by round.
+//! 3: `POST /creatures` through the real API (JWT, and an `Idempotency-Key` or none, the worker
+//! running) at 1, 8, 32 and 64 connections, and raw single-row `INSERT` commits into a copy of
+//! `events` on the same server at as many connections; throughput and latency percentiles,
+//! interleaved round by round.
 
+use crate::append::{for_each_writer, raw_insert};
 use crate::stats::{Percentiles, median};
 use serde::Serialize;
 use serde_json::json;
+use sqlx::PgPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -20,8 +24,13 @@ pub struct HttpLevel {
     pub keyed_per_second: f64,
     /// Median requests/s without one.
     pub unkeyed_per_second: f64,
+    /// Median raw single-row `INSERT` commits/s at as many connections.
+    pub raw_per_second: f64,
     /// Median over rounds of keyed / unkeyed throughput (what idempotency costs).
     pub keyed_vs_unkeyed: f64,
+    /// Median over rounds of keyed commands / raw `INSERT` commits (what the whole command
+    /// path costs against the commit it ends in).
+    pub keyed_vs_raw: f64,
     /// Latencies with a key, all rounds.
     pub keyed_latency: Percentiles,
     /// Latencies without one, all rounds.
@@ -96,9 +105,11 @@ pub async fn create(
 pub async fn run(
     api: &str,
     token: &str,
+    raw: &PgPool,
     rounds: usize,
     slice: Duration,
 ) -> anyhow::Result<Vec<HttpLevel>> {
+    let payload = json!({"name": "Creature", "species": "dragon", "description": "A benchmark creature.", "traits": {"wings": 2}});
     let counter = Arc::new(AtomicU64::new(0));
     // Warm up: connections, statement caches, the worker's first batches.
     load(api, token, true, 8, slice / 2, &counter).await;
@@ -106,15 +117,29 @@ pub async fn run(
     for &connections in &CONNECTIONS {
         let mut keyed_rates = Vec::new();
         let mut unkeyed_rates = Vec::new();
+        let mut raw_rates = Vec::new();
         let mut keyed_latencies = Vec::new();
         let mut unkeyed_latencies = Vec::new();
         let mut errors = 0;
         for round in 0..rounds {
-            for keyed in if round % 2 == 0 {
-                [true, false]
-            } else {
-                [false, true]
-            } {
+            // Rotate who goes first, so no system always meets the disk in the same state.
+            for offset in 0..3 {
+                let keyed = match (round + offset) % 3 {
+                    0 => true,
+                    1 => false,
+                    _ => {
+                        let payload = payload.clone();
+                        let started = Instant::now();
+                        let pool = raw.clone();
+                        let commits = for_each_writer(connections, slice, move || {
+                            let (pool, payload) = (pool.clone(), payload.clone());
+                            async move { raw_insert(&pool, &payload).await }
+                        })
+                        .await?;
+                        raw_rates.push(commits as f64 / started.elapsed().as_secs_f64());
+                        continue;
+                    }
+                };
                 let outcome = load(api, token, keyed, connections, slice, &counter).await;
                 errors += outcome.errors;
                 let (rates, latencies) = if keyed {
@@ -126,23 +151,25 @@ pub async fn run(
                 latencies.extend(outcome.latencies);
             }
             eprintln!(
-                "bench: http round {} × {:>2} connections: keyed {:.0}/s, unkeyed {:.0}/s",
+                "bench: http round {} × {:>2} connections: keyed {:.0}/s, unkeyed {:.0}/s, raw INSERT {:.0}/s",
                 round + 1,
                 connections,
                 keyed_rates.last().unwrap_or(&0.0),
-                unkeyed_rates.last().unwrap_or(&0.0)
+                unkeyed_rates.last().unwrap_or(&0.0),
+                raw_rates.last().unwrap_or(&0.0)
             );
         }
-        let ratios: Vec<f64> = keyed_rates
-            .iter()
-            .zip(&unkeyed_rates)
-            .map(|(k, u)| k / u)
-            .collect();
+        let ratio = |over: &[f64]| {
+            let ratios: Vec<f64> = keyed_rates.iter().zip(over).map(|(k, o)| k / o).collect();
+            median(&ratios)
+        };
         levels.push(HttpLevel {
             connections,
             keyed_per_second: median(&keyed_rates),
             unkeyed_per_second: median(&unkeyed_rates),
-            keyed_vs_unkeyed: median(&ratios),
+            raw_per_second: median(&raw_rates),
+            keyed_vs_unkeyed: ratio(&unkeyed_rates),
+            keyed_vs_raw: ratio(&raw_rates),
             keyed_latency: Percentiles::of(&mut keyed_latencies),
             unkeyed_latency: Percentiles::of(&mut unkeyed_latencies),
             errors,

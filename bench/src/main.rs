@@ -4,7 +4,8 @@
 //! durable commits swing within minutes.
 //!
 //! It measures (1) event-store appends against raw `INSERT`s, (2) against postgres-es, (3)
-//! HTTP commands with and without idempotency keys, (4) projection catch-up against a raw
+//! HTTP commands with and without idempotency keys against raw `INSERT` commits, and the
+//! round trips of a keyed command, counted, (4) projection catch-up against a raw
 //! scan, full rebuilds and read-model visibility at a steady rate, and (5) peak memory. It
 //! creates and drops its own `bench_*` databases and `bench-*` Redis keys. Run it with
 //! `scripts/bench [--quick]`, which builds the release binaries it starts.
@@ -16,6 +17,7 @@ mod machine;
 mod peer;
 mod projection;
 mod report;
+mod round_trips;
 mod services;
 mod stats;
 mod visibility;
@@ -160,13 +162,26 @@ async fn run(
         let api = Service::api(binaries, &environment).await?;
         let worker = Service::worker(binaries, &environment, &ai.url)?;
         let token = http_load::token(&api.url).await?;
-        let http = http_load::run(&api.url, &token, rounds, slice).await?;
+        let raw = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(64)
+            .connect(&environment.database_url)
+            .await?;
+        sqlx::raw_sql(append::RAW_TABLE).execute(&raw).await?;
+        let http = http_load::run(&api.url, &token, &raw, rounds, slice).await?;
+        raw.close().await;
         let memory = Memory {
             api_mib: api.peak_rss_mib(),
             worker_mib: worker.peak_rss_mib(),
         };
         (http, memory)
     };
+
+    eprintln!("bench: 3b. round trips per keyed command");
+    let round_trips = {
+        let environment = environment(server, "trips", &remember).await?;
+        round_trips::run(binaries, &environment).await?
+    };
+    eprintln!("bench: {}", round_trips::describe(&round_trips));
 
     // The asked-for rate, and one the API sustains (half its keyed throughput at 8
     // connections): latency under overload is mostly queueing.
@@ -225,6 +240,7 @@ async fn run(
         append,
         http,
         http_memory,
+        round_trips,
         projection,
         visibility,
         visibility_memory,

@@ -4,6 +4,7 @@ use crate::append::AppendLevel;
 use crate::http_load::HttpLevel;
 use crate::machine::Machine;
 use crate::projection::ProjectionFigures;
+use crate::round_trips::RoundTrips;
 use crate::visibility::Visibility;
 use serde::Serialize;
 use std::fmt::Write;
@@ -36,6 +37,8 @@ pub struct Report {
     pub http: Vec<HttpLevel>,
     /// 5, during 3.
     pub http_memory: Memory,
+    /// 3b.
+    pub round_trips: RoundTrips,
     /// 4a and 4b.
     pub projection: ProjectionFigures,
     /// 4c: at the asked-for rate, then at one the API sustains.
@@ -87,8 +90,8 @@ impl Report {
             out,
             "Commits per second, each a new stream with one `CreatureRegistered` event. *raw*: one `INSERT` per \
              commit into `raw_events`, a copy of `events` (`LIKE events INCLUDING ALL`: same columns, defaults, \
-             indexes), the physical limit; *Bestiary*: `EventStore::begin` → `append` (expected version 0) → \
-             `commit`; *postgres-es*: `PostgresEventRepository::persist`. Same database, same settings.\n"
+             indexes), the physical limit; *Bestiary*: `EventStore::append` (expected version 0), one call of \
+             the database function `append_to_stream` in its own transaction; *postgres-es*: `PostgresEventRepository::persist`. Same database, same settings.\n"
         );
         let _ = writeln!(
             out,
@@ -129,21 +132,23 @@ impl Report {
             out,
             "`POST /creatures` through `bestiary api` (release, its own process) with a bearer token, each with a \
              fresh `Idempotency-Key` or none; a worker and the avatar service run beside it, as in production. \
-             Throughput is the median over rounds; latencies are over all rounds.\n"
+             *raw INSERT* is single-row `INSERT` commits into a copy of `events` on the same server at as many \
+             connections, in the same round. Throughput is the median over rounds; latencies are over all \
+             rounds.\n"
         );
         let _ = writeln!(
             out,
-            "| connections | keyed /s | p50 | p99 | p99.9 | unkeyed /s | p50 | p99 | p99.9 | **keyed ÷ unkeyed** | errors |"
+            "| connections | keyed /s | p50 | p99 | p99.9 | unkeyed /s | p50 | p99 | p99.9 | raw INSERT /s | **keyed ÷ unkeyed** | **keyed ÷ raw INSERT** | errors |"
         );
         let _ = writeln!(
             out,
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         );
         for level in &self.http {
             let (k, u) = (&level.keyed_latency, &level.unkeyed_latency);
             let _ = writeln!(
                 out,
-                "| {} | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | **{:.2}** | {} |",
+                "| {} | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} | **{:.2}** | **{:.2}** | {} |",
                 level.connections,
                 level.keyed_per_second,
                 k.p50_ms,
@@ -153,10 +158,31 @@ impl Report {
                 u.p50_ms,
                 u.p99_ms,
                 u.p999_ms,
+                level.raw_per_second,
                 level.keyed_vs_unkeyed,
+                level.keyed_vs_raw,
                 level.errors
             );
         }
+        let trips = &self.round_trips;
+        let redis: Vec<String> = trips
+            .redis_by_command
+            .iter()
+            .map(|(name, per)| format!("`{}` {per:.2}", name.to_uppercase()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n**Round trips per keyed `POST /creatures`**, counted over {} commands sent one after another to an \
+             API of its own (no worker): PostgreSQL **{:.2}** (the client's `Sync` and `Query` messages through a \
+             counting proxy, less what the API reads on its own in an idle spell as long), Redis **{:.2}** on the \
+             request path (`INFO commandstats`: {}), of which `PUBLISH` {:.2} is the head announcement a background \
+             task sends after the answer.",
+            trips.commands,
+            trips.postgres_per_command,
+            trips.redis_per_command,
+            redis.join(", "),
+            trips.publish_per_command
+        );
 
         let p = &self.projection;
         let _ = writeln!(out, "\n## 4. Projections\n");
