@@ -2,7 +2,7 @@
 //! clearly what is wrong when the server cannot be reached or cannot order the log.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool};
+use sqlx::{ConnectOptions, Connection, PgPool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -65,6 +65,11 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A pooled connection idle at least this long is pinged before it is handed out; one used
+/// more recently is handed out at once (HikariCP's alive-bypass window does the same). A
+/// connection that broke in between fails its query, and the pool drops it.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Connects a pool to `url`, creating the database first if it does not exist.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DatabaseError> {
     let options = PgConnectOptions::from_str(url)
@@ -83,6 +88,16 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, Database
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx's default pings every connection it hands out: a round trip per query.
+        .test_before_acquire(false)
+        .before_acquire(|connection, held| {
+            Box::pin(async move {
+                if held.idle_for >= PING_IF_IDLE_FOR {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(unreachable)

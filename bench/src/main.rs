@@ -36,6 +36,9 @@ struct Args {
     /// A CI-sized run (under 3 minutes): fewer rounds, shorter slices, 20,000 events.
     #[arg(long)]
     quick: bool,
+    /// Only count the round trips of a keyed command (3b), print them and stop.
+    #[arg(long)]
+    round_trips_only: bool,
     /// Rounds per comparison [default: 5, quick: 2].
     #[arg(long)]
     rounds: Option<usize>,
@@ -95,6 +98,20 @@ async fn main() -> anyhow::Result<()> {
         admin_url: args.database_url.clone(),
     };
     let created: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    if args.round_trips_only {
+        let remember = |name: &String| created.lock().unwrap().push(name.clone());
+        let counted = async {
+            let environment = environment(&server, "trips", &remember).await?;
+            round_trips::run(&binaries, &environment, &args.redis_url).await
+        }
+        .await;
+        for name in created.lock().unwrap().clone() {
+            server.drop(&name).await;
+        }
+        forget_redis_keys(&args.redis_url).await;
+        println!("{}", round_trips::describe(&counted?));
+        return Ok(());
+    }
     let started = Instant::now();
     let outcome = run(&args, &binaries, &server, &created, started).await;
     let databases = created.lock().unwrap().clone();
@@ -179,7 +196,7 @@ async fn run(
     eprintln!("bench: 3b. round trips per keyed command");
     let round_trips = {
         let environment = environment(server, "trips", &remember).await?;
-        round_trips::run(binaries, &environment).await?
+        round_trips::run(binaries, &environment, &args.redis_url).await?
     };
     eprintln!("bench: {}", round_trips::describe(&round_trips));
 

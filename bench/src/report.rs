@@ -168,17 +168,19 @@ impl Report {
         let redis: Vec<String> = trips
             .redis_by_command
             .iter()
-            .map(|(name, per)| format!("`{}` {per:.2}", name.to_uppercase()))
+            .map(|(name, per)| format!("`{name}` {per:.2}"))
             .collect();
         let _ = writeln!(
             out,
             "\n**Round trips per keyed `POST /creatures`**, counted over {} commands sent one after another to an \
-             API of its own (no worker): PostgreSQL **{:.2}** (the client's `Sync` and `Query` messages through a \
-             counting proxy, less what the API reads on its own in an idle spell as long), Redis **{:.2}** on the \
-             request path (`INFO commandstats`: {}), of which `PUBLISH` {:.2} is the head announcement a background \
-             task sends after the answer.",
+             API of its own (no worker), through counting proxies, less what the API does on its own in an idle \
+             spell as long: PostgreSQL **{:.2}** (the client's `Sync` and `Query` messages that end a statement), \
+             besides {:.2} pings (a bare `Sync`: sqlx checks every connection given back to its pool, after the \
+             answer); Redis **{:.2}** on the request path (commands sent: {}), besides `PUBLISH` {:.2}, the head \
+             announcement a background task sends after the answer.",
             trips.commands,
             trips.postgres_per_command,
+            trips.postgres_pings_per_command,
             trips.redis_per_command,
             redis.join(", "),
             trips.publish_per_command

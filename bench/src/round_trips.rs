@@ -1,19 +1,20 @@
 //! 3b: the PostgreSQL and Redis round trips of one keyed `POST /creatures`, counted, not
-//! estimated. The API under count talks to PostgreSQL through a proxy that counts the
-//! client's `Sync` and `Query` messages (each ends one round trip of the extended or simple
-//! protocol), and its Redis commands are read from `INFO commandstats` before and after. No
-//! worker runs, so every Redis command is the API's. What the API does on its own in the
-//! background (its once-a-second session-epoch read) is counted over an idle spell of the
-//! same length and subtracted.
+//! estimated. The API under count talks to both through proxies of this module: the
+//! PostgreSQL one counts the client's `Sync` and `Query` messages (each ends one round trip
+//! of the extended or simple protocol), the Redis one each command the client sends (a RESP
+//! array), by name; commands a script runs inside Redis are not round trips and are not
+//! seen. No worker runs. What the API does on its own in the background (its once-a-second
+//! session-epoch read, its key-ring reload) is counted over an idle spell as long and
+//! subtracted.
 
 use crate::http_load;
 use crate::services::{Binaries, Environment, Service};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Commands counted.
@@ -24,26 +25,35 @@ const COMMANDS: u64 = 300;
 pub struct RoundTrips {
     /// Keyed commands sent, one after another.
     pub commands: u64,
-    /// PostgreSQL round trips per command (background subtracted).
+    /// PostgreSQL round trips per command that run a statement (background subtracted).
     pub postgres_per_command: f64,
-    /// Redis commands per command on the request path (everything but `PUBLISH`).
+    /// PostgreSQL pings per command: sqlx checks each connection given back to its pool with
+    /// one, after the answer and off the request path.
+    pub postgres_pings_per_command: f64,
+    /// Redis round trips per command on the request path (every command but `PUBLISH`).
     pub redis_per_command: f64,
     /// `PUBLISH`es of the new head per command: sent by a background task after the answer,
     /// coalesced under load, never waited for.
     pub publish_per_command: f64,
-    /// Redis commands by name, per command.
+    /// Redis commands sent, by name, per command.
     pub redis_by_command: BTreeMap<String, f64>,
 }
 
-/// Counts them against a fresh API on `environment`'s database.
-pub async fn run(binaries: &Binaries, environment: &Environment) -> anyhow::Result<RoundTrips> {
-    let (proxied, counted) = proxy(&environment.database_url).await?;
-    let api = Service::api(
+/// Counts them against a fresh API on `environment`'s database and `redis_url`'s server.
+pub async fn run(
+    binaries: &Binaries,
+    environment: &Environment,
+    redis_url: &str,
+) -> anyhow::Result<RoundTrips> {
+    let (proxied, postgres) = postgres_proxy(&environment.database_url).await?;
+    let (redis_proxied, redis) = redis_proxy(redis_url).await?;
+    let api = Service::api_with(
         binaries,
         &Environment {
             database_url: proxied,
             redis_prefix: environment.redis_prefix.clone(),
         },
+        &[("REDIS_URL", redis_proxied)],
     )
     .await?;
     let token = http_load::token(&api.url).await?;
@@ -52,11 +62,9 @@ pub async fn run(binaries: &Binaries, environment: &Environment) -> anyhow::Resu
     for n in 0..20 {
         http_load::create(&client, &api.url, &token, true, n).await;
     }
-    let redis = redis::Client::open("redis://127.0.0.1:6379")?;
-    let mut redis = redis.get_multiplexed_async_connection().await?;
 
     let started = Instant::now();
-    let (syncs_before, redis_before) = (counted.load(Ordering::Relaxed), stats(&mut redis).await?);
+    let (postgres_before, redis_before) = (postgres.snapshot(), redis.snapshot());
     let mut refused = 0;
     for n in 0..COMMANDS {
         if http_load::create(&client, &api.url, &token, true, n)
@@ -68,64 +76,152 @@ pub async fn run(binaries: &Binaries, environment: &Environment) -> anyhow::Resu
         }
     }
     let busy = started.elapsed();
-    let (syncs_after, redis_after) = (counted.load(Ordering::Relaxed), stats(&mut redis).await?);
+    let (postgres_after, redis_after) = (postgres.snapshot(), redis.snapshot());
     anyhow::ensure!(refused == 0, "{refused} keyed commands were refused");
-    // The same spell with nothing sent: what the API reads on its own.
-    let idle_before = counted.load(Ordering::Relaxed);
+    // The same spell with nothing sent: what the API does on its own.
+    let (idle_postgres, idle_redis) = (postgres.snapshot(), redis.snapshot());
     tokio::time::sleep(busy).await;
-    let background = counted.load(Ordering::Relaxed) - idle_before;
+    let background_postgres = postgres.snapshot();
+    let background_redis = redis.snapshot();
 
-    let per = |count: f64| count / COMMANDS as f64;
+    let per = |count: u64| count as f64 / COMMANDS as f64;
     let mut by_command = BTreeMap::new();
     for (name, calls) in &redis_after {
-        let delta = calls - redis_before.get(name).copied().unwrap_or(0);
-        // The two INFO calls of this count are not the API's.
-        let delta = if name == "info" { delta - 1 } else { delta };
-        if delta > 0 {
-            by_command.insert(name.clone(), per(delta as f64));
+        let during = calls - redis_before.get(name).copied().unwrap_or(0);
+        let idle = background_redis.get(name).copied().unwrap_or(0)
+            - idle_redis.get(name).copied().unwrap_or(0);
+        let count = during.saturating_sub(idle);
+        if count > 0 {
+            by_command.insert(name.clone(), per(count));
         }
     }
-    let publish = by_command.get("publish").copied().unwrap_or(0.0);
+    let publish = by_command.get("PUBLISH").copied().unwrap_or(0.0);
     let redis_total: f64 = by_command.values().sum();
     Ok(RoundTrips {
         commands: COMMANDS,
-        postgres_per_command: per((syncs_after - syncs_before).saturating_sub(background) as f64),
+        postgres_per_command: per((postgres_after.0 - postgres_before.0)
+            .saturating_sub(background_postgres.0 - idle_postgres.0)),
+        postgres_pings_per_command: per((postgres_after.1 - postgres_before.1)
+            .saturating_sub(background_postgres.1 - idle_postgres.1)),
         redis_per_command: redis_total - publish,
         publish_per_command: publish,
         redis_by_command: by_command,
     })
 }
 
-/// Calls per Redis command name so far.
-async fn stats(
-    redis: &mut redis::aio::MultiplexedConnection,
-) -> anyhow::Result<BTreeMap<String, u64>> {
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(redis)
-        .await?;
-    let mut calls = BTreeMap::new();
-    for line in info.lines() {
-        // cmdstat_get:calls=12,usec=…
-        let Some(rest) = line.strip_prefix("cmdstat_") else {
-            continue;
-        };
-        let Some((name, fields)) = rest.split_once(':') else {
-            continue;
-        };
-        let count = fields
-            .split(',')
-            .find_map(|field| field.strip_prefix("calls="))
-            .and_then(|value| value.parse().ok())
-            .unwrap_or(0);
-        calls.insert(name.to_owned(), count);
+/// What the PostgreSQL clients sent.
+#[derive(Default)]
+struct PostgresCounts {
+    /// Statements run (a `Sync` ending a batch, or a simple `Query`).
+    round_trips: AtomicU64,
+    /// Bare `Sync`s.
+    pings: AtomicU64,
+}
+
+impl PostgresCounts {
+    fn snapshot(&self) -> (u64, u64) {
+        (
+            self.round_trips.load(Ordering::Relaxed),
+            self.pings.load(Ordering::Relaxed),
+        )
     }
-    Ok(calls)
+}
+
+/// Redis commands seen, by name.
+#[derive(Clone, Default)]
+struct RedisCounts(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl RedisCounts {
+    fn add(&self, name: &str) {
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *counts.entry(name.to_ascii_uppercase()).or_default() += 1;
+    }
+
+    fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+/// A proxy in front of the Redis of `redis_url` (`redis://host:port`): the URL through it,
+/// and the commands its clients have sent.
+async fn redis_proxy(redis_url: &str) -> anyhow::Result<(String, RedisCounts)> {
+    let upstream = redis_url
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("redis://127.0.0.1:{}", listener.local_addr()?.port());
+    let counts = RedisCounts::default();
+    let seen = counts.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let (upstream, seen) = (upstream.clone(), seen.clone());
+            tokio::spawn(async move {
+                if let Ok(server) = TcpStream::connect(&upstream).await {
+                    let _ = relay_redis(client, server, seen).await;
+                }
+            });
+        }
+    });
+    Ok((url, counts))
+}
+
+/// Relays one Redis connection both ways, noting the name of each command the client sends
+/// (an array of bulk strings: `*<n>\r\n`, then `$<len>\r\n<bytes>\r\n` n times).
+async fn relay_redis(
+    client: TcpStream,
+    server: TcpStream,
+    seen: RedisCounts,
+) -> std::io::Result<()> {
+    let (client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let answers = tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+    });
+    let mut client_read = tokio::io::BufReader::new(client_read);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if client_read.read_until(b'\n', &mut line).await? == 0 {
+            break;
+        }
+        server_write.write_all(&line).await?;
+        let Some(count) = line.strip_prefix(b"*") else {
+            continue;
+        };
+        let parts: usize = std::str::from_utf8(count)
+            .ok()
+            .and_then(|count| count.trim().parse().ok())
+            .unwrap_or(0);
+        for part in 0..parts {
+            line.clear();
+            client_read.read_until(b'\n', &mut line).await?;
+            server_write.write_all(&line).await?;
+            let length: usize = std::str::from_utf8(line.get(1..).unwrap_or_default())
+                .ok()
+                .and_then(|length| length.trim().parse().ok())
+                .unwrap_or(0);
+            let mut bulk = vec![0; length + 2];
+            client_read.read_exact(&mut bulk).await?;
+            server_write.write_all(&bulk).await?;
+            if part == 0 {
+                seen.add(&String::from_utf8_lossy(&bulk[..length]));
+            }
+        }
+    }
+    answers.abort();
+    Ok(())
 }
 
 /// A proxy in front of the server of `database_url`: the URL through it, and the count of
 /// round trips the clients have made through it.
-async fn proxy(database_url: &str) -> anyhow::Result<(String, Arc<AtomicU64>)> {
+async fn postgres_proxy(database_url: &str) -> anyhow::Result<(String, Arc<PostgresCounts>)> {
     // postgres://user@host:port/database
     let (scheme_and_user, rest) = database_url
         .split_once('@')
@@ -147,14 +243,14 @@ async fn proxy(database_url: &str) -> anyhow::Result<(String, Arc<AtomicU64>)> {
         "{scheme_and_user}@127.0.0.1:{port}/{name}?{}",
         parameters.join("&")
     );
-    let counted = Arc::new(AtomicU64::new(0));
+    let counted = Arc::new(PostgresCounts::default());
     let count = counted.clone();
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
             let (upstream, count) = (upstream.clone(), count.clone());
             tokio::spawn(async move {
                 if let Ok(server) = TcpStream::connect(&upstream).await {
-                    let _ = relay(client, server, count).await;
+                    let _ = relay_postgres(client, server, count).await;
                 }
             });
         }
@@ -163,8 +259,13 @@ async fn proxy(database_url: &str) -> anyhow::Result<(String, Arc<AtomicU64>)> {
 }
 
 /// Relays one connection both ways, counting the client's `Sync` ('S') and `Query` ('Q')
-/// messages after the untyped start-up message.
-async fn relay(client: TcpStream, server: TcpStream, count: Arc<AtomicU64>) -> std::io::Result<()> {
+/// messages after the untyped start-up message, and apart from them the pings (a `Sync`
+/// with nothing before it).
+async fn relay_postgres(
+    client: TcpStream,
+    server: TcpStream,
+    count: Arc<PostgresCounts>,
+) -> std::io::Result<()> {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let answers = tokio::spawn(async move {
@@ -176,14 +277,19 @@ async fn relay(client: TcpStream, server: TcpStream, count: Arc<AtomicU64>) -> s
     client_read.read_exact(&mut startup).await?;
     server_write.write_u32(length).await?;
     server_write.write_all(&startup).await?;
+    let mut since_sync = 0;
     loop {
         let kind = client_read.read_u8().await?;
         let length = client_read.read_u32().await?;
         let mut body = vec![0; (length as usize).saturating_sub(4)];
         client_read.read_exact(&mut body).await?;
-        if kind == b'S' || kind == b'Q' {
-            count.fetch_add(1, Ordering::Relaxed);
-        }
+        match kind {
+            // A `Sync` alone is a ping: sqlx's check of a connection given back to its pool.
+            b'S' if since_sync == 0 => count.pings.fetch_add(1, Ordering::Relaxed),
+            b'S' | b'Q' => count.round_trips.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
+        since_sync = if kind == b'S' { 0 } else { since_sync + 1 };
         server_write.write_u8(kind).await?;
         server_write.write_u32(length).await?;
         server_write.write_all(&body).await?;
@@ -203,8 +309,9 @@ pub fn describe(trips: &RoundTrips) -> String {
         .map(|(name, per)| format!("{name} {per:.2}"))
         .collect();
     format!(
-        "{:.2} PostgreSQL, {:.2} Redis on the request path (+ {:.2} PUBLISH after it) per keyed command, over {} ({})",
+        "{:.2} PostgreSQL (+ {:.2} pings after it), {:.2} Redis on the request path (+ {:.2} PUBLISH after it) per keyed command, over {} ({})",
         trips.postgres_per_command,
+        trips.postgres_pings_per_command,
         trips.redis_per_command,
         trips.publish_per_command,
         trips.commands,

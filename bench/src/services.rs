@@ -82,18 +82,29 @@ impl Service {
 
     /// `bestiary api`.
     pub async fn api(binaries: &Binaries, environment: &Environment) -> anyhow::Result<Service> {
+        Self::api_with(binaries, environment, &[]).await
+    }
+
+    /// `bestiary api`, with more of its environment set.
+    pub async fn api_with(
+        binaries: &Binaries,
+        environment: &Environment,
+        more: &[(&str, String)],
+    ) -> anyhow::Result<Service> {
         let port = free_port();
+        let mut env = vec![
+            ("DATABASE_URL", environment.database_url.clone()),
+            ("REDIS_PREFIX", environment.redis_prefix.clone()),
+            ("API_ADDR", format!("127.0.0.1:{port}")),
+            ("SECRET_KEY", SECRET.into()),
+            ("BCRYPT_COST", "4".into()),
+        ];
+        env.extend(more.iter().cloned());
         let service = Self::spawn(
             "api",
             &binaries.bestiary,
             &["api"],
-            &[
-                ("DATABASE_URL", environment.database_url.clone()),
-                ("REDIS_PREFIX", environment.redis_prefix.clone()),
-                ("API_ADDR", format!("127.0.0.1:{port}")),
-                ("SECRET_KEY", SECRET.into()),
-                ("BCRYPT_COST", "4".into()),
-            ],
+            &env,
             format!("http://127.0.0.1:{port}"),
         )?;
         service.healthy("/readyz").await?;

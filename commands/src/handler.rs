@@ -184,7 +184,17 @@ impl CommandHandler {
         A: Aggregate,
         A::Command: Clone,
     {
-        let loaded = self.store.load::<A>(command.stream_id).await?;
+        // One connection for the load and the append: the pool checks it once.
+        let mut connection = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?;
+        let loaded = self
+            .store
+            .load_on::<A>(&mut connection, command.stream_id)
+            .await?;
         // A stream that does not exist is the domain's to refuse (not found), not a conflict.
         if let Some(expected) = command.expected_version
             && loaded.version > 0
@@ -220,7 +230,9 @@ impl CommandHandler {
                 &command.metadata,
             )
         };
-        let (appended, stored) = match self.store.append(&new).await {
+        let appended = self.store.append_on(&mut connection, &new).await;
+        drop(connection);
+        let (appended, stored) = match appended {
             Ok(AppendOutcome::Appended { appended, answer }) => (appended, answer),
             Ok(AppendOutcome::AnsweredBefore(stored)) => {
                 return Ok(Executed::AnsweredBefore(stored));

@@ -11,7 +11,7 @@ pub use recorded::{COLUMNS as EVENT_COLUMNS, RecordedEvent};
 
 use crate::error::StoreError;
 use domain::{Aggregate, DomainEvent, UniqueSet};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// A stream's state folded from its events, with where it stands in the log.
@@ -44,18 +44,8 @@ impl EventStore {
 
     /// All events of a stream, in version order.
     pub async fn read_stream(&self, stream_id: Uuid) -> Result<Vec<RecordedEvent>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM events WHERE stream_id = $1 ORDER BY version",
-            recorded::COLUMNS
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(stream_id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(RecordedEvent::from_row)
-            .collect::<Result<_, _>>()?)
+        let mut connection = self.pool.acquire().await?;
+        read_stream_on(&mut connection, stream_id).await
     }
 
     /// Up to `limit` events after global position `after`, in position order (committed ones:
@@ -79,7 +69,18 @@ impl EventStore {
 
     /// Loads an aggregate by folding its stream. A stream of another type is an error.
     pub async fn load<A: Aggregate>(&self, stream_id: Uuid) -> Result<Loaded<A>, StoreError> {
-        let events = self.read_stream(stream_id).await?;
+        let mut connection = self.pool.acquire().await?;
+        self.load_on(&mut connection, stream_id).await
+    }
+
+    /// [`EventStore::load`] on a connection the caller holds (to append on it next: one
+    /// connection, and one check of it by the pool, per command).
+    pub async fn load_on<A: Aggregate>(
+        &self,
+        connection: &mut PgConnection,
+        stream_id: Uuid,
+    ) -> Result<Loaded<A>, StoreError> {
+        let events = read_stream_on(connection, stream_id).await?;
         if events
             .iter()
             .any(|event| event.stream_type != A::STREAM_TYPE)
@@ -106,6 +107,15 @@ impl EventStore {
     ) -> Result<AppendOutcome, StoreError> {
         let mut connection = self.pool.acquire().await?;
         append::append(&mut connection, new).await
+    }
+
+    /// [`EventStore::append`] on a connection the caller holds (outside any transaction).
+    pub async fn append_on<E: DomainEvent>(
+        &self,
+        connection: &mut PgConnection,
+        new: &NewEvents<'_, E>,
+    ) -> Result<AppendOutcome, StoreError> {
+        append::append(connection, new).await
     }
 
     /// Starts a transaction whose first write will be an append, for holding it open.
@@ -137,4 +147,23 @@ impl EventStore {
             .await?;
         Ok(hash)
     }
+}
+
+/// All events of a stream, in version order, on `connection`.
+async fn read_stream_on(
+    connection: &mut PgConnection,
+    stream_id: Uuid,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM events WHERE stream_id = $1 ORDER BY version",
+        recorded::COLUMNS
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(stream_id)
+        .fetch_all(connection)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(RecordedEvent::from_row)
+        .collect::<Result<_, _>>()?)
 }
