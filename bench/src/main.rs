@@ -105,7 +105,8 @@ async fn main() -> anyhow::Result<()> {
             round_trips::run(&binaries, &environment, &args.redis_url).await
         }
         .await;
-        for name in created.lock().unwrap().clone() {
+        let databases = created.lock().unwrap().clone();
+        for name in databases {
             server.drop(&name).await;
         }
         forget_redis_keys(&args.redis_url).await;
