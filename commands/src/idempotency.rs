@@ -102,7 +102,7 @@ pub async fn store_answer(
 }
 
 /// A stored answer from a row with its columns.
-pub(crate) fn stored_from_row(row: &PgRow) -> Result<StoredResponse, StoreError> {
+fn stored_from_row(row: &PgRow) -> Result<StoredResponse, StoreError> {
     let status: i16 = row.try_get("status")?;
     Ok(StoredResponse {
         fingerprint: row.try_get("fingerprint")?,

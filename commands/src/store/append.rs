@@ -4,12 +4,12 @@
 //! statement, one transaction.
 
 use crate::error::StoreError;
-use crate::idempotency::{AnswerTemplate, IdempotencyRecord, StoredResponse, stored_from_row};
+use crate::idempotency::{AnswerTemplate, IdempotencyRecord, StoredResponse};
 use crate::metadata::EventMetadata;
 use domain::{DomainEvent, UniqueClaim, UniqueSet};
 use serde_json::Value;
-use sqlx::postgres::{PgDatabaseError, PgRow};
-use sqlx::{PgConnection, Postgres, Row, Transaction};
+use sqlx::postgres::PgDatabaseError;
+use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
 /// The constraint that makes two writers of the same stream version collide.
@@ -179,11 +179,10 @@ pub async fn append<E: DomainEvent>(
         None => (None, None),
     };
     let (record, template) = new.answer.unzip();
-    let row = sqlx::query(
-        "SELECT version, last_position, already_answered, answer_fingerprint AS fingerprint, \
-             answer_status AS status, answer_content_type AS content_type, \
-             answer_location AS location, answer_body AS body \
-         FROM append_to_stream($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+    // Called in the select list, the function's row comes back as one record value (in the
+    // `FROM` list it would go through a tuple store first).
+    let returned: Returned = sqlx::query_scalar(
+        "SELECT append_to_stream($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
              $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
     )
     .bind(new.stream_id)
@@ -215,21 +214,52 @@ pub async fn append<E: DomainEvent>(
     .fetch_one(connection)
     .await
     .map_err(|error| refused(error, new))?;
-    outcome(&row, record.is_some())
+    Ok(outcome(returned))
 }
 
-fn outcome(row: &PgRow, keyed: bool) -> Result<AppendOutcome, StoreError> {
-    if row.try_get::<bool, _>("already_answered")? {
-        return Ok(AppendOutcome::AnsweredBefore(stored_from_row(row)?));
-    }
-    let version: i32 = row.try_get("version")?;
-    Ok(AppendOutcome::Appended {
-        appended: Appended {
-            version: i64::from(version),
-            position: row.try_get("last_position")?,
+/// The function's OUT parameters, in order.
+type Returned = (
+    Option<i32>,
+    Option<i64>,
+    bool,
+    Option<String>,
+    Option<i16>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn outcome(returned: Returned) -> AppendOutcome {
+    let (
+        version,
+        last_position,
+        already_answered,
+        fingerprint,
+        status,
+        content_type,
+        location,
+        body,
+    ) = returned;
+    let answer = match (fingerprint, status, content_type, body) {
+        (Some(fingerprint), Some(status), Some(content_type), Some(body)) => Some(StoredResponse {
+            fingerprint,
+            status: u16::try_from(status).unwrap_or(500),
+            content_type,
+            location,
+            body,
+        }),
+        _ => None,
+    };
+    match (already_answered, answer) {
+        (true, Some(answer)) => AppendOutcome::AnsweredBefore(answer),
+        (_, answer) => AppendOutcome::Appended {
+            appended: Appended {
+                version: i64::from(version.unwrap_or_default()),
+                position: last_position.unwrap_or_default(),
+            },
+            answer,
         },
-        answer: keyed.then(|| stored_from_row(row)).transpose()?,
-    })
+    }
 }
 
 /// The events' uniqueness claims and releases, in order, as the function's three arrays.
