@@ -73,9 +73,26 @@ impl RedisLink {
 
     /// Runs a command; `None` if Redis did not answer in time, failed, or is being skipped.
     async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Option<T> {
-        let attempt = self.circuit.attempt()?;
         let mut connection = self.manager.clone();
-        match tokio::time::timeout(self.timeout, command.query_async::<T>(&mut connection)).await {
+        self.guarded(async move { command.query_async::<T>(&mut connection).await })
+            .await
+    }
+
+    /// Runs several commands in one round trip (not atomically); their answers in order, or
+    /// `None` as for one command.
+    pub async fn pipeline<T: redis::FromRedisValue>(&self, pipeline: redis::Pipeline) -> Option<T> {
+        let mut connection = self.manager.clone();
+        self.guarded(async move { pipeline.query_async::<T>(&mut connection).await })
+            .await
+    }
+
+    /// A call within the timeout and the circuit.
+    async fn guarded<T>(
+        &self,
+        call: impl std::future::Future<Output = redis::RedisResult<T>>,
+    ) -> Option<T> {
+        let attempt = self.circuit.attempt()?;
+        match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(value)) => {
                 attempt.succeeded();
                 Some(value)

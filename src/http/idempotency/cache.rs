@@ -1,6 +1,6 @@
 //! The Redis fast path: stored answers and in-flight markers, under this deployment's prefix,
-//! in two round trips per keyed command: one script looks the answer up and sets the marker,
-//! one caches the answer and releases the marker. Redis being down only makes it slower:
+//! in two round trips per keyed command: a pipeline looks the answer up and sets the marker,
+//! a script caches the answer and releases the marker. Redis being down only makes it slower:
 //! answers come from PostgreSQL, and without markers a concurrent repeat is deduplicated by
 //! the database instead of getting 409.
 //!
@@ -9,6 +9,7 @@
 //! lapses within seconds and a retry then runs (or replays) instead of getting 409.
 
 use commands::idempotency::StoredResponse;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::task::AbortHandle;
@@ -20,13 +21,6 @@ const IN_FLIGHT_LEASE: Duration = Duration::from_secs(3);
 /// How often a running request renews its marker: a third of the lease, so two renewals may
 /// be lost (a slow Redis) before it lapses.
 const RENEW_EVERY: Duration = Duration::from_secs(1);
-
-/// Returns `{2, answer}` when KEYS[1] holds an answer; else sets the marker KEYS[2] to ARGV[1]
-/// for ARGV[2] ms unless it is set, and returns `{1, ''}` if it set it, `{0, ''}` if not.
-const LOOKUP: &str = "local answer = redis.call('GET', KEYS[1]) \
-    if answer then return {2, answer} end \
-    if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, ''} end \
-    return {0, ''}";
 
 /// Caches ARGV[2] (unless empty) in KEYS[1] for ARGV[3] ms, and deletes the marker KEYS[2] if
 /// it holds ARGV[1].
@@ -62,6 +56,7 @@ pub struct Cache<'a> {
     answer: String,
     marker: String,
     token: String,
+    marked: AtomicBool,
     renewal: OnceLock<AbortHandle>,
 }
 
@@ -73,40 +68,52 @@ impl<'a> Cache<'a> {
             answer,
             marker,
             token: Uuid::new_v4().to_string(),
+            marked: AtomicBool::new(false),
             renewal: OnceLock::new(),
         }
     }
 
-    /// In one round trip: the cached answer if Redis has one, else whether this request now
-    /// holds the in-flight marker (which it then keeps renewing until [`Cache::finish`]).
-    /// With Redis unavailable, [`Lookup::Unknown`].
+    /// In one round trip (a pipeline of `GET` and `SET NX PX`, no script): the cached answer
+    /// if Redis has one, else whether this request now holds the in-flight marker (which it
+    /// then keeps renewing until [`Cache::finish`]). With Redis unavailable,
+    /// [`Lookup::Unknown`].
     pub async fn lookup(&self) -> Lookup {
-        let lease = millis(IN_FLIGHT_LEASE);
-        let found: Option<(i64, String)> = self
-            .redis
-            .eval(
-                LOOKUP,
-                &[&self.answer, &self.marker],
-                &[&self.token, &lease],
-            )
-            .await;
-        match found {
-            None => Lookup::Unknown,
-            Some((2, text)) => match serde_json::from_str(&text) {
-                Ok(stored) => Lookup::Answered(stored),
-                // An entry this code cannot read is no answer; the durable store has the truth.
-                Err(_) => Lookup::Unknown,
-            },
-            Some((1, _)) => {
-                let renewal = tokio::spawn(renew(
-                    self.redis.clone(),
-                    self.marker.clone(),
-                    self.token.clone(),
-                ));
-                let _ = self.renewal.set(renewal.abort_handle());
-                Lookup::Marked
-            }
-            Some(_) => Lookup::InFlight,
+        let mut pipeline = redis::pipe();
+        pipeline
+            .cmd("GET")
+            .arg(&self.answer)
+            .cmd("SET")
+            .arg(&self.marker)
+            .arg(&self.token)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis(IN_FLIGHT_LEASE));
+        let found: Option<(Option<String>, Option<String>)> = self.redis.pipeline(pipeline).await;
+        let Some((answer, set)) = found else {
+            return Lookup::Unknown;
+        };
+        if set.is_some() {
+            self.marked.store(true, Ordering::Relaxed);
+            let renewal = tokio::spawn(renew(
+                self.redis.clone(),
+                self.marker.clone(),
+                self.token.clone(),
+            ));
+            let _ = self.renewal.set(renewal.abort_handle());
+        }
+        match answer.map(|text| serde_json::from_str(&text)) {
+            Some(Ok(stored)) => Lookup::Answered(stored),
+            // An entry this code cannot read is no answer; the durable store has the truth.
+            Some(Err(_)) | None if set.is_some() => Lookup::Marked,
+            Some(Err(_)) => Lookup::Unknown,
+            None => Lookup::InFlight,
+        }
+    }
+
+    /// Gives the marker back if this request took it (a replayed answer needs none).
+    pub async fn release(&self) {
+        if self.marked.load(Ordering::Relaxed) {
+            self.finish(None, Duration::ZERO).await;
         }
     }
 
@@ -115,6 +122,9 @@ impl<'a> Cache<'a> {
     pub async fn finish(&self, answer: Option<&StoredResponse>, ttl: Duration) {
         self.stop_renewing();
         let text = answer.and_then(|answer| serde_json::to_string(answer).ok());
+        if text.is_none() && !self.marked.load(Ordering::Relaxed) {
+            return;
+        }
         let ttl = millis(ttl);
         let _: Option<i64> = self
             .redis

@@ -3,7 +3,8 @@
 //!
 //! A keyed request its caller may not make is refused first ([`access`]), touching nothing.
 //! Keys are scoped to the caller ([`scope`]). Then, for every keyed command alike:
-//! 1. one Redis round trip looks up a cached answer and sets an in-flight marker ([`cache`]):
+//! 1. one Redis round trip looks up a cached answer and sets an in-flight marker ([`cache`]),
+//!    given back at once if an answer was cached:
 //!    a cached answer is replayed (a different request under the same key is 422), a marker
 //!    held by another request is 409 unless PostgreSQL has the answer (its holder may have
 //!    crashed after committing), and otherwise the command runs;
@@ -181,7 +182,10 @@ async fn run_keyed(
     );
     let cache = cache::Cache::new(&state.redis, &scope, &key);
     match cache.lookup().await {
-        Lookup::Answered(stored) => return Ok(replay(state.keys(), stored, &fingerprint).await),
+        Lookup::Answered(stored) => {
+            cache.release().await;
+            return Ok(replay(state.keys(), stored, &fingerprint).await);
+        }
         // Held by another request, or left by one that crashed after its commit: only then
         // is the durable answer looked up first.
         Lookup::InFlight => {
