@@ -30,7 +30,8 @@ pub struct RoundTrips {
     /// PostgreSQL pings per command: sqlx checks each connection given back to its pool with
     /// one, after the answer and off the request path.
     pub postgres_pings_per_command: f64,
-    /// Redis round trips per command on the request path (every command but `PUBLISH`).
+    /// Redis round trips per command on the request path (batches sent before waiting, a
+    /// pipeline being one; the `PUBLISH`es apart).
     pub redis_per_command: f64,
     /// `PUBLISH`es of the new head per command: sent by a background task after the answer,
     /// coalesced under load, never waited for.
@@ -96,7 +97,8 @@ pub async fn run(
         }
     }
     let publish = by_command.get("PUBLISH").copied().unwrap_or(0.0);
-    let redis_total: f64 = by_command.values().sum();
+    // A PUBLISH is a round trip of its own, sent by the background publisher.
+    let redis_total = by_command.remove(ROUND_TRIP).unwrap_or(0.0);
     Ok(RoundTrips {
         commands: COMMANDS,
         postgres_per_command: per((postgres_after.0 - postgres_before.0)
@@ -126,6 +128,10 @@ impl PostgresCounts {
         )
     }
 }
+
+/// The name under which [`RedisCounts`] counts round trips (batches of commands sent before
+/// the client waited for answers), beside the commands by name.
+const ROUND_TRIP: &str = "(ROUND TRIPS)";
 
 /// Redis commands seen, by name.
 #[derive(Clone, Default)]
@@ -213,6 +219,11 @@ async fn relay_redis(
             if part == 0 {
                 seen.add(&String::from_utf8_lossy(&bulk[..length]));
             }
+        }
+        // Nothing more has arrived: the client waits for the answers. The commands since the
+        // last wait (one, or a pipeline) were one round trip.
+        if client_read.buffer().is_empty() {
+            seen.add(ROUND_TRIP);
         }
     }
     answers.abort();
