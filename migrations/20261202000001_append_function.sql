@@ -16,9 +16,9 @@
 -- A key whose live answer is stored is not an error: nothing is written, and the row comes
 -- back with `already_answered` and that answer, for the caller to replay.
 
--- Stores the answer of a command that appended nothing under its idempotency key, unless a
--- live one is stored: NULL when it stored this one, else the live answer found (the caller
--- replays it). `append_to_stream` stores the answers of commands that append.
+-- Stores a command's answer under its idempotency key, unless a live one is stored: NULL when
+-- it stored this one, else the live answer found. Called on its own for commands that append
+-- nothing (the caller replays the answer found), and by `append_to_stream` for those that do.
 CREATE FUNCTION store_answer(
     p_scope        text,
     p_key          text,
@@ -184,17 +184,10 @@ BEGIN
         IF body ? 'position' THEN
             body := jsonb_set(body, '{position}', to_jsonb(last_position));
         END IF;
-        INSERT INTO idempotency_keys
-            (scope, key, fingerprint, status, content_type, location, body, expires_at)
-        VALUES (p_answer_scope, p_answer_key, p_answer_fingerprint, p_answer_status,
-                p_answer_content_type, p_answer_location, body::text,
-                now() + p_answer_keep_seconds * interval '1 second')
-        ON CONFLICT (scope, key) DO UPDATE
-            SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
-                content_type = EXCLUDED.content_type, location = EXCLUDED.location,
-                body = EXCLUDED.body, created_at = now(), expires_at = EXCLUDED.expires_at
-            WHERE idempotency_keys.expires_at <= now();
-        IF NOT FOUND THEN
+        found_answer := store_answer(p_answer_scope, p_answer_key, p_answer_fingerprint,
+                                     p_answer_status, p_answer_content_type, p_answer_location,
+                                     body::text, p_answer_keep_seconds);
+        IF found_answer.key IS NOT NULL THEN
             RAISE EXCEPTION 'idempotency key % was answered meanwhile', p_answer_key
                 USING ERRCODE = 'BS412';
         END IF;
