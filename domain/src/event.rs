@@ -97,6 +97,13 @@ impl UniqueSet {
             UniqueSet::TagName => "tag_name",
         }
     }
+
+    /// The set stored under `name` (the reverse of [`UniqueSet::as_str`]).
+    pub fn named(name: &str) -> Option<Self> {
+        [UniqueSet::UserEmail, UniqueSet::TagName]
+            .into_iter()
+            .find(|set| set.as_str() == name)
+    }
 }
 
 /// Take or give back a value in a [`UniqueSet`], atomically with the event that does it.

@@ -305,10 +305,7 @@ fn refused<E>(error: sqlx::Error, new: &NewEvents<'_, E>) -> StoreError {
     let detail = database.detail().unwrap_or_default();
     match database.code() {
         refusal::STALE_VERSION => conflict(detail.parse().unwrap_or(new.expected_version + 1)),
-        refusal::TAKEN => match [UniqueSet::UserEmail, UniqueSet::TagName]
-            .into_iter()
-            .find(|set| set.as_str() == detail)
-        {
+        refusal::TAKEN => match UniqueSet::named(detail) {
             Some(set) => StoreError::Taken(set),
             None => error.into(),
         },
