@@ -11,9 +11,9 @@ use super::state::AppState;
 use crate::auth::KeyRing;
 use axum::http::StatusCode;
 use axum::response::Response;
+use commands::CommandError;
 use commands::handler::{Answer, Command, Executed};
 use commands::idempotency::AnswerTemplate;
-use commands::{CommandError, CommandOutcome};
 use domain::Aggregate;
 use serde_json::json;
 use uuid::Uuid;
@@ -45,7 +45,7 @@ where
         .execute(idempotency.prepare(command, template))
         .await
         .map_err(Into::into)?;
-    Ok(idempotency.respond(&state.keys, executed).await?.0)
+    idempotency.respond(&state.keys, executed).await
 }
 
 impl Idempotency {
@@ -65,17 +65,13 @@ impl Idempotency {
         }
     }
 
-    /// The response for what a prepared command came to, with its outcome when it ran now.
-    pub async fn respond(
-        &self,
-        keys: &KeyRing,
-        executed: Executed,
-    ) -> Result<(Response, Option<CommandOutcome>), ApiError> {
-        let (outcome, answer) = match executed {
+    /// The response for what a prepared command came to.
+    pub async fn respond(&self, keys: &KeyRing, executed: Executed) -> Result<Response, ApiError> {
+        let answer = match executed {
             Executed::Ran {
-                outcome,
                 answer: Some(answer),
-            } => (outcome, answer),
+                ..
+            } => answer,
             Executed::Ran { answer: None, .. } => {
                 return Err(ApiError::Internal(
                     "a command ran without its answer".into(),
@@ -88,12 +84,12 @@ impl Idempotency {
                     answer: stored,
                     fresh: false,
                 });
-                return Ok((response, None));
+                return Ok(response);
             }
         };
         let Answer { response, stored } = answer;
         if self.0.is_none() {
-            return Ok((to_response(&response), Some(outcome)));
+            return Ok(to_response(&response));
         }
         let sent = sealing::unseal(keys, response.clone()).await?;
         let mut sent = to_response(&sent);
@@ -103,7 +99,7 @@ impl Idempotency {
                 fresh: true,
             });
         }
-        Ok((sent, Some(outcome)))
+        Ok(sent)
     }
 
     fn fingerprint(&self) -> String {

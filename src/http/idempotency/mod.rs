@@ -23,7 +23,7 @@ mod cache;
 mod context;
 mod fingerprint;
 mod scope;
-pub mod sealing;
+pub(crate) mod sealing;
 
 pub use cache::redis_keys;
 pub use context::{Idempotency, IdempotencyContext, StoredAnswer, to_response};

@@ -89,7 +89,7 @@ async fn register(
             prepare,
         )
         .await?;
-    Ok(idempotency.respond(&state.keys, executed).await?.0)
+    idempotency.respond(&state.keys, executed).await
 }
 
 #[derive(Deserialize)]
@@ -194,7 +194,7 @@ async fn change_password(
         .accounts
         .change_password(id, &new_password, caller.actor(), correlation.0, prepare)
         .await?;
-    let (response, _) = idempotency.respond(&state.keys, executed).await?;
+    let response = idempotency.respond(&state.keys, executed).await?;
     state.sessions.ended(&state.redis, user).await?;
     Ok(response)
 }
@@ -219,7 +219,7 @@ async fn logout_all(
             prepare,
         )
         .await?;
-    let (response, _) = idempotency.respond(&state.keys, executed).await?;
+    let response = idempotency.respond(&state.keys, executed).await?;
     state.sessions.ended(&state.redis, user).await?;
     Ok(response)
 }
