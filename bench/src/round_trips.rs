@@ -11,10 +11,12 @@ use crate::http_load;
 use crate::services::{Binaries, Environment, Service};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Commands counted.
@@ -165,31 +167,45 @@ async fn redis_proxy(redis_url: &str) -> anyhow::Result<(String, RedisCounts)> {
     let url = format!("redis://127.0.0.1:{}", listener.local_addr()?.port());
     let counts = RedisCounts::default();
     let seen = counts.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let (upstream, seen) = (upstream.clone(), seen.clone());
-            tokio::spawn(async move {
-                if let Ok(server) = TcpStream::connect(&upstream).await {
-                    let _ = relay_redis(client, server, seen).await;
-                }
-            });
-        }
+    serve(listener, upstream, move |client, server| {
+        forward_redis(client, server, seen.clone())
     });
     Ok((url, counts))
 }
 
-/// Relays one Redis connection both ways, noting the name of each command the client sends
-/// (an array of bulk strings: `*<n>\r\n`, then `$<len>\r\n<bytes>\r\n` n times).
-async fn relay_redis(
-    client: TcpStream,
-    server: TcpStream,
+/// Serves `listener` as a proxy to `upstream`: the server's answers go back as they are, and
+/// what each client sends goes through `forward`, which writes it on to the server.
+fn serve<F, Fut>(listener: TcpListener, upstream: String, forward: F)
+where
+    F: Fn(OwnedReadHalf, OwnedWriteHalf) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = std::io::Result<()>> + Send,
+{
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let (upstream, forward) = (upstream.clone(), forward.clone());
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let (client_read, mut client_write) = client.into_split();
+                let (mut server_read, server_write) = server.into_split();
+                let answers = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                });
+                let _ = forward(client_read, server_write).await;
+                answers.abort();
+            });
+        }
+    });
+}
+
+/// Forwards what one Redis client sends, noting the name of each command (an array of bulk
+/// strings: `*<n>\r\n`, then `$<len>\r\n<bytes>\r\n` n times).
+async fn forward_redis(
+    client_read: OwnedReadHalf,
+    mut server_write: OwnedWriteHalf,
     seen: RedisCounts,
 ) -> std::io::Result<()> {
-    let (client_read, mut client_write) = client.into_split();
-    let (mut server_read, mut server_write) = server.into_split();
-    let answers = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
-    });
     let mut client_read = tokio::io::BufReader::new(client_read);
     let mut line = Vec::new();
     loop {
@@ -226,7 +242,6 @@ async fn relay_redis(
             seen.add(ROUND_TRIP);
         }
     }
-    answers.abort();
     Ok(())
 }
 
@@ -256,32 +271,20 @@ async fn postgres_proxy(database_url: &str) -> anyhow::Result<(String, Arc<Postg
     );
     let counted = Arc::new(PostgresCounts::default());
     let count = counted.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let (upstream, count) = (upstream.clone(), count.clone());
-            tokio::spawn(async move {
-                if let Ok(server) = TcpStream::connect(&upstream).await {
-                    let _ = relay_postgres(client, server, count).await;
-                }
-            });
-        }
+    serve(listener, upstream, move |client, server| {
+        forward_postgres(client, server, count.clone())
     });
     Ok((url, counted))
 }
 
-/// Relays one connection both ways, counting the client's `Sync` ('S') and `Query` ('Q')
+/// Forwards what one PostgreSQL client sends, counting its `Sync` ('S') and `Query` ('Q')
 /// messages after the untyped start-up message, and apart from them the pings (a `Sync`
 /// with nothing before it).
-async fn relay_postgres(
-    client: TcpStream,
-    server: TcpStream,
+async fn forward_postgres(
+    mut client_read: OwnedReadHalf,
+    mut server_write: OwnedWriteHalf,
     count: Arc<PostgresCounts>,
 ) -> std::io::Result<()> {
-    let (mut client_read, mut client_write) = client.into_split();
-    let (mut server_read, mut server_write) = server.into_split();
-    let answers = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
-    });
     // The start-up message: a length, then the rest, with no type byte.
     let length = client_read.read_u32().await?;
     let mut startup = vec![0; (length as usize).saturating_sub(4)];
@@ -308,7 +311,6 @@ async fn relay_postgres(
             break;
         }
     }
-    answers.abort();
     Ok(())
 }
 
