@@ -301,20 +301,9 @@ async fn a_stored_login_answer_holds_no_token_that_authenticates_yet_replays_the
         .send(Method::GET, "/auth/me", Some(stored_token), None)
         .await;
     assert_problem(me, StatusCode::UNAUTHORIZED).await;
-    let client = redis::Client::open(app.redis.redis_url.as_str()).unwrap();
-    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
-    let pattern = format!("{}:idempotency:answer:*:signin", app.redis.redis_prefix);
-    let cached: Vec<String> = redis::cmd("KEYS")
-        .arg(&pattern)
-        .query_async(&mut redis)
-        .await
-        .unwrap();
+    let cached = cached_answers(&app, "signin").await;
     assert_eq!(cached.len(), 1);
-    let cached_answer: String = redis::cmd("GET")
-        .arg(&cached[0])
-        .query_async(&mut redis)
-        .await
-        .unwrap();
+    let (cached_key, cached_answer) = &cached[0];
     assert!(
         !cached_answer.contains(&token),
         "the cached answer holds the token"
@@ -324,8 +313,10 @@ async fn a_stored_login_answer_holds_no_token_that_authenticates_yet_replays_the
     let replay = login().await.unwrap();
     assert!(replayed(&replay));
     assert_eq!(replay.json::<Value>().await.unwrap(), first);
+    let client = redis::Client::open(app.redis.redis_url.as_str()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
     let _: () = redis::cmd("DEL")
-        .arg(&cached[0])
+        .arg(cached_key)
         .query_async(&mut redis)
         .await
         .unwrap();
@@ -464,8 +455,8 @@ async fn a_keyed_request_its_caller_may_not_make_is_refused_before_the_store_is_
     assert_eq!(markers, Vec::<String>::new(), "no marker left behind");
 }
 
-/// The Redis entries holding the cached answer of `key`.
-async fn cached_answers(app: &TestApp, key: &str) -> Vec<String> {
+/// The Redis entries holding the cached answer of `key`: each one's Redis key and answer.
+async fn cached_answers(app: &TestApp, key: &str) -> Vec<(String, String)> {
     let client = redis::Client::open(app.redis.redis_url.as_str()).unwrap();
     let mut redis = client.get_multiplexed_async_connection().await.unwrap();
     let pattern = format!("{}:idempotency:answer:*:{key}", app.redis.redis_prefix);
@@ -481,7 +472,7 @@ async fn cached_answers(app: &TestApp, key: &str) -> Vec<String> {
             .query_async(&mut redis)
             .await
             .unwrap();
-        answers.push(answer);
+        answers.push((cached, answer));
     }
     answers
 }
@@ -533,7 +524,7 @@ async fn a_token_in_an_answer_is_stored_without_its_signature_whichever_path_sto
         let cached = cached_answers(&app, key).await;
         assert_eq!(cached.len(), 1, "{key}: cached once");
         assert!(
-            !cached[0].contains(signature),
+            !cached[0].1.contains(signature),
             "{key}: cached with its signature"
         );
     }
