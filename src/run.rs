@@ -150,12 +150,12 @@ async fn refresh_avatars(args: RefreshArgs) -> anyhow::Result<()> {
 }
 
 async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
-    use projections::Projection;
+    use projections::projection;
     let projections = match args.projection.as_deref() {
-        Some(name) => vec![Projection::from_name(name).ok_or_else(|| {
+        Some(name) => vec![projection::find(name).ok_or_else(|| {
             anyhow::anyhow!("no projection named `{name}` (there are creatures, tags and users)")
         })?],
-        None => Projection::ALL.to_vec(),
+        None => projection::ALL.to_vec(),
     };
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
     let terminal = crate::progress::on_terminal();

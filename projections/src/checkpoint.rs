@@ -1,6 +1,9 @@
-//! Where a projection stands in the commit-safe order of the log.
+//! Where a projection (or a reactor, or a rebuild) stands in the commit-safe order of the log,
+//! and the one way such a place is read back from PostgreSQL.
 
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
 
 /// The last event a projection applied, as (transaction id, position): the order events are
 /// read in (see [`crate::reader`]). The default is before every event.
@@ -16,5 +19,36 @@ impl Checkpoint {
     /// The transaction id as the text PostgreSQL casts to `xid8`.
     pub fn transaction_id_text(&self) -> String {
         self.transaction_id.to_string()
+    }
+
+    /// Reads a checkpoint from a row that selected the transaction id as text
+    /// (`transaction_id::text AS <xid>`) and the position as `<position>`. A transaction id
+    /// that is not a number is an error, never a silent restart from the beginning.
+    pub fn from_row(row: &PgRow, xid: &str, position: &str) -> Result<Self, sqlx::Error> {
+        let text: String = row.try_get(xid)?;
+        Ok(Self {
+            transaction_id: parse_xid(xid, &text)?,
+            position: row.try_get(position)?,
+        })
+    }
+}
+
+/// An `xid8` as text, as a number.
+fn parse_xid(column: &str, text: &str) -> Result<u64, sqlx::Error> {
+    text.parse().map_err(|error| sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("transaction id {text:?} is not an xid8: {error}").into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_xid;
+
+    #[test]
+    fn a_transaction_id_that_is_not_a_number_is_an_error() {
+        assert_eq!(parse_xid("xid", "42").unwrap(), 42);
+        assert!(parse_xid("xid", "").is_err());
+        assert!(parse_xid("xid", "4x").is_err());
     }
 }

@@ -1,26 +1,126 @@
-//! The projections there are, and which events each one applies.
+//! What a projection is, and the list of the projections there are.
+//!
+//! A projection is one type in one module ([`crate::creatures`], [`crate::tags`],
+//! [`crate::users`]) implementing [`Projection`]: its name, its schema and tables, the events
+//! it reads, and how it folds a batch of them into its tables. [`ALL`] is the one list of them.
 
-use crate::error::ApplyError;
-use crate::{creatures, tags, users};
-use commands::RecordedEvent;
-use domain::Aggregate;
+use crate::reader::Decoded;
 use domain::creature::{Creature, CreatureEvent};
 use domain::tag::{Tag, TagEvent};
 use domain::user::{User, UserEvent};
+use domain::{Aggregate, DecodeError, DomainEvent};
+use futures::future::BoxFuture;
 use sqlx::PgConnection;
 
-/// A projection: a set of read tables folded from the log, with its own checkpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Projection {
-    /// Creatures as the gallery and creature pages show them.
-    Creatures,
-    /// Tags with their creature counts.
-    Tags,
-    /// Users, without secrets.
-    Users,
+/// Every projection, in the order they are listed to operators.
+pub static ALL: [&'static dyn Projection; 3] = [
+    &crate::creatures::Creatures,
+    &crate::tags::Tags,
+    &crate::users::Users,
+];
+
+/// The projection with this name.
+pub fn find(name: &str) -> Option<&'static dyn Projection> {
+    ALL.into_iter().find(|projection| projection.name() == name)
+}
+
+/// A set of read tables folded from the log, with its own checkpoint.
+///
+/// Its SQL runs with its schema first on the search path (see [`use_schema`]): the live
+/// schema, or a rebuild's shadow copy of it.
+pub trait Projection: Send + Sync + 'static {
+    /// Its name, as in `projection_checkpoints` and the admin API.
+    fn name(&self) -> &'static str;
+
+    /// A small number of its own (its advisory lock keys are made from it).
+    fn index(&self) -> i32;
+
+    /// The schema holding its live tables.
+    fn schema(&self) -> &'static str;
+
+    /// Its tables, unqualified, including [`crate::parked::TABLE`].
+    fn tables(&self) -> &'static [&'static str];
+
+    /// The events it folds; it never decodes the others.
+    fn reads(&self) -> Reads;
+
+    /// Folds a batch of events (in commit-safe order, each stream's in version order) into
+    /// its tables: a few statements per batch, not one per event. Applying a batch again
+    /// changes nothing.
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        events: &'a [Decoded],
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+
+    /// A fold for a bulk load into empty tables, fed each stream's events in one run.
+    fn bulk(&self) -> Box<dyn BulkLoad>;
+}
+
+impl std::fmt::Debug for dyn Projection {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.name())
+    }
+}
+
+impl PartialEq for dyn Projection {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+/// Folding the log into empty tables: events arrive ordered by stream, each stream's events
+/// together and in version order, so a stream's rows are final when the next stream starts.
+pub trait BulkLoad: Send {
+    /// Folds one event.
+    fn add(&mut self, event: &Decoded);
+
+    /// How many streams' rows are held, waiting for [`BulkLoad::flush`].
+    fn held(&self) -> usize;
+
+    /// Writes the held rows with `COPY` into the tables on the search path and forgets them.
+    fn flush<'a>(
+        &'a mut self,
+        conn: &'a mut PgConnection,
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+}
+
+/// Which events a projection reads: those of `stream_types`, and of the streams in
+/// `filtered_stream_types` only the `event_types` named.
+#[derive(Clone, Copy, Debug)]
+pub struct Reads {
+    /// The stream types it reads.
+    pub stream_types: &'static [&'static str],
+    /// When some: the only event types it reads of the filtered stream types.
+    pub event_types: Option<&'static [&'static str]>,
+    /// The stream types `event_types` applies to.
+    pub filtered_stream_types: &'static [&'static str],
+}
+
+impl Reads {
+    /// Every event of these stream types.
+    pub const fn streams(stream_types: &'static [&'static str]) -> Self {
+        Self {
+            stream_types,
+            event_types: None,
+            filtered_stream_types: &[],
+        }
+    }
+
+    /// Whether it reads this event.
+    pub fn includes(&self, stream_type: &str, event_type: &str) -> bool {
+        self.stream_types.contains(&stream_type)
+            && match self.event_types {
+                Some(types) if self.filtered_stream_types.contains(&stream_type) => {
+                    types.contains(&event_type)
+                }
+                _ => true,
+            }
+    }
 }
 
 /// An event decoded for whichever aggregate wrote it.
+#[derive(Clone, Debug, PartialEq)]
 pub enum AnyEvent {
     /// A creature's.
     Creature(CreatureEvent),
@@ -28,95 +128,42 @@ pub enum AnyEvent {
     User(UserEvent),
     /// A tag's.
     Tag(TagEvent),
+    /// Of a stream type no projection folds (the audit log's).
+    Other,
 }
 
 impl AnyEvent {
-    /// Decodes a recorded event by its stream type; unknown stream types are `None`.
-    pub fn decode(recorded: &RecordedEvent) -> Result<Option<Self>, ApplyError> {
-        Ok(match recorded.stream_type.as_str() {
-            Creature::STREAM_TYPE => Some(AnyEvent::Creature(recorded.decode()?)),
-            User::STREAM_TYPE => Some(AnyEvent::User(recorded.decode()?)),
-            Tag::STREAM_TYPE => Some(AnyEvent::Tag(recorded.decode()?)),
-            _ => None,
+    /// Its stored type name.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            AnyEvent::Creature(event) => event.event_type(),
+            AnyEvent::User(event) => event.event_type(),
+            AnyEvent::Tag(event) => event.event_type(),
+            AnyEvent::Other => "other",
+        }
+    }
+
+    /// Decodes a stored event by its stream type, upcasting older schema versions.
+    pub fn decode(
+        stream_type: &str,
+        event_type: &str,
+        schema_version: u16,
+        payload: serde_json::Value,
+    ) -> Result<Self, DecodeError> {
+        Ok(match stream_type {
+            Creature::STREAM_TYPE => AnyEvent::Creature(CreatureEvent::from_stored(
+                event_type,
+                schema_version,
+                payload,
+            )?),
+            User::STREAM_TYPE => {
+                AnyEvent::User(UserEvent::from_stored(event_type, schema_version, payload)?)
+            }
+            Tag::STREAM_TYPE => {
+                AnyEvent::Tag(TagEvent::from_stored(event_type, schema_version, payload)?)
+            }
+            _ => AnyEvent::Other,
         })
-    }
-}
-
-impl Projection {
-    /// Every projection.
-    pub const ALL: [Projection; 3] = [Projection::Creatures, Projection::Tags, Projection::Users];
-
-    /// Its name, as in `projection_checkpoints` and the admin API.
-    pub const fn name(&self) -> &'static str {
-        match self {
-            Projection::Creatures => "creatures",
-            Projection::Tags => "tags",
-            Projection::Users => "users",
-        }
-    }
-
-    /// The projection with this name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|projection| projection.name() == name)
-    }
-
-    /// A small number identifying it (its advisory lock key).
-    pub const fn index(&self) -> i32 {
-        match self {
-            Projection::Creatures => 1,
-            Projection::Tags => 2,
-            Projection::Users => 3,
-        }
-    }
-
-    /// The schema holding its live tables (a rebuild fills a shadow schema, then swaps).
-    pub const fn schema(&self) -> &'static str {
-        match self {
-            Projection::Creatures => "proj_creatures",
-            Projection::Tags => "proj_tags",
-            Projection::Users => "proj_users",
-        }
-    }
-
-    /// The read tables it owns, unqualified (its SQL runs with the schema on the search path).
-    pub const fn tables(&self) -> &'static [&'static str] {
-        match self {
-            Projection::Creatures => &["creatures", "creature_tags", "tags", "owners"],
-            Projection::Tags => &["tags", "memberships", "creatures"],
-            Projection::Users => &["users"],
-        }
-    }
-
-    /// Whether it reads events of this stream type at all (it never decodes the others, so a
-    /// poison event stops only the projections that read its stream type).
-    pub fn reads(&self, stream_type: &str) -> bool {
-        match self {
-            Projection::Creatures => true,
-            Projection::Tags => stream_type != User::STREAM_TYPE,
-            Projection::Users => stream_type == User::STREAM_TYPE,
-        }
-    }
-
-    /// Applies one event to its tables in the schema on the connection's search path (see
-    /// [`use_schema`]). Applying an event twice changes nothing.
-    pub async fn apply(
-        &self,
-        conn: &mut PgConnection,
-        recorded: &RecordedEvent,
-    ) -> Result<(), ApplyError> {
-        if !self.reads(&recorded.stream_type) {
-            return Ok(());
-        }
-        let Some(event) = AnyEvent::decode(recorded)? else {
-            return Ok(());
-        };
-        match self {
-            Projection::Creatures => creatures::apply(conn, recorded, &event).await,
-            Projection::Tags => tags::apply(conn, recorded, &event).await,
-            Projection::Users => users::apply(conn, recorded, &event).await,
-        }
     }
 }
 

@@ -1,19 +1,27 @@
 //! Running a projection: one batch at a time, its rows and its checkpoint in one transaction.
 //!
-//! The checkpoint row is locked for the batch (`FOR UPDATE`), so even two runners of one
-//! projection cannot apply an event twice: the second waits, then reads the advanced
-//! checkpoint. A poison event (one that fails for what it is, not for a passing fault) stops
-//! the projection alone: the events before it are kept, and it is recorded as `failed` at
-//! that event's position with the reason.
+//! A batch reads up to thousands of events, decodes each once, and hands them to the
+//! projection, which folds them per stream in memory and writes each table with one
+//! statement. The checkpoint row is locked for the batch (`FOR UPDATE`), so even two runners
+//! of one projection cannot apply an event twice: the second waits, then reads the advanced
+//! checkpoint.
+//!
+//! A poison event (one that fails for what it is, not for a passing fault) parks its stream
+//! ([`crate::parked`]): that stream's later events are held, every other stream flows on. An
+//! event that cannot be decoded is found as it is decoded; one the database refuses is found by
+//! applying the batch again event by event, each in a savepoint, which only a failing batch
+//! pays for.
 
 use crate::PROJECTION_CHANNEL;
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
+use crate::parked;
 use crate::projection::{Projection, use_schema};
-use crate::reader::{self, OrderedEvent};
+use crate::reader::{self, Decoded, Logged};
 use serde_json::json;
-use sqlx::{PgConnection, PgPool, Row};
-use std::collections::BTreeSet;
+use sqlx::{Acquire, PgConnection, PgPool};
+use std::collections::{BTreeSet, HashSet};
+use uuid::Uuid;
 
 /// At most this many creature ids are named in one change notice; beyond that, clients are
 /// told to refresh everything.
@@ -24,132 +32,204 @@ const MAX_NOTICE_IDS: usize = 50;
 pub struct BatchOutcome {
     /// Events applied.
     pub applied: usize,
+    /// Streams parked by this batch.
+    pub parked: usize,
     /// The checkpoint after the batch.
     pub checkpoint: Checkpoint,
     /// Whether the batch reached everything readable now (no full batch waiting).
     pub caught_up: bool,
-    /// Whether the projection is stopped on a poison event.
-    pub failed: bool,
 }
 
 /// Applies up to `limit` events to the projection.
 pub async fn run_batch(
     pool: &PgPool,
-    projection: Projection,
+    projection: &dyn Projection,
     limit: i64,
 ) -> Result<BatchOutcome, ApplyError> {
     let mut tx = pool.begin().await?;
     use_schema(&mut tx, projection.schema()).await?;
-    let (start, failed) = lock_checkpoint(&mut tx, projection).await?;
-    if failed {
-        return Ok(BatchOutcome {
-            applied: 0,
-            checkpoint: start,
-            caught_up: true,
-            failed: true,
-        });
-    }
-    let events = reader::read_after(&mut tx, start, limit).await?;
-    let caught_up = (events.len() as i64) < limit;
-    match apply_all(&mut tx, projection, &events).await {
-        Ok(()) => {
-            let checkpoint = finish(&mut tx, projection, start, &events).await?;
-            tx.commit().await?;
-            Ok(BatchOutcome {
-                applied: events.len(),
-                checkpoint,
-                caught_up,
-                failed: false,
-            })
-        }
-        Err((index, error)) if error.is_poison() => {
-            tx.rollback().await?;
-            stop_at_poison(pool, projection, start, &events, index, &error).await
-        }
-        Err((_, error)) => Err(error),
-    }
+    let start = lock_checkpoint(&mut tx, projection).await?;
+    let outcome = apply_next(&mut tx, projection, start, limit, true).await?;
+    tx.commit().await?;
+    Ok(outcome)
 }
 
-/// Runs batches until the projection has applied everything readable now (or is failed).
+/// Reads and applies the events after `start` in the schema on the search path, and moves the
+/// checkpoint of the projection (`live`) or of its rebuild.
+pub(crate) async fn apply_next(
+    conn: &mut PgConnection,
+    projection: &dyn Projection,
+    start: Checkpoint,
+    limit: i64,
+    live: bool,
+) -> Result<BatchOutcome, ApplyError> {
+    let read = reader::read_after(conn, start, limit, &projection.reads()).await?;
+    let reached = read.reached(start);
+    let caught_up = read.complete;
+    if reached == start {
+        return Ok(BatchOutcome {
+            applied: 0,
+            parked: 0,
+            checkpoint: start,
+            caught_up,
+        });
+    }
+    let mut held = if read.events.is_empty() {
+        HashSet::new()
+    } else {
+        parked::held(conn).await?
+    };
+    let already = held.len();
+    let events = decode(conn, projection, read.events, &mut held).await?;
+    let applied = apply(conn, projection, events, &mut held).await?;
+    if live {
+        save_checkpoint(conn, projection, reached, applied.len()).await?;
+        announce(conn, projection, reached, &applied).await?;
+    } else {
+        crate::rebuild::save_progress(conn, projection, reached, applied.len()).await?;
+    }
+    Ok(BatchOutcome {
+        applied: applied.len(),
+        parked: held.len() - already,
+        checkpoint: reached,
+        caught_up,
+    })
+}
+
+/// Runs batches until the projection has applied everything readable now.
 pub async fn catch_up(
     pool: &PgPool,
-    projection: Projection,
+    projection: &dyn Projection,
     batch: i64,
 ) -> Result<BatchOutcome, ApplyError> {
     loop {
         let outcome = run_batch(pool, projection, batch).await?;
-        if outcome.caught_up || outcome.failed {
+        if outcome.caught_up {
             return Ok(outcome);
         }
     }
 }
 
-/// Locks the projection's checkpoint row for this transaction; (checkpoint, failed).
-async fn lock_checkpoint(
+/// Locks the projection's checkpoint row for this transaction (creating it if it is new).
+pub(crate) async fn lock_checkpoint(
     conn: &mut PgConnection,
-    projection: Projection,
-) -> Result<(Checkpoint, bool), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(projection.name())
-    .execute(&mut *conn)
-    .await?;
+    projection: &dyn Projection,
+) -> Result<Checkpoint, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT transaction_id::text AS xid, position, state FROM projection_checkpoints \
-         WHERE name = $1 FOR UPDATE",
+        "INSERT INTO projection_checkpoints (name) VALUES ($1) \
+         ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name \
+         RETURNING transaction_id::text AS xid, position",
     )
     .bind(projection.name())
     .fetch_one(conn)
     .await?;
-    let xid: String = row.try_get("xid")?;
-    let state: String = row.try_get("state")?;
-    Ok((
-        Checkpoint {
-            transaction_id: xid.parse().unwrap_or_default(),
-            position: row.try_get("position")?,
-        },
-        state == "failed",
-    ))
+    Checkpoint::from_row(&row, "xid", "position")
 }
 
-/// Applies events in order; on failure, the index of the event that failed.
-async fn apply_all(
+/// Decodes each event once; a poison one parks its stream, and the events of parked streams
+/// are held.
+async fn decode(
     conn: &mut PgConnection,
-    projection: Projection,
-    events: &[OrderedEvent],
-) -> Result<(), (usize, ApplyError)> {
-    for (index, ordered) in events.iter().enumerate() {
-        projection
-            .apply(conn, &ordered.event)
-            .await
-            .map_err(|error| (index, error))?;
+    projection: &dyn Projection,
+    events: Vec<Logged>,
+    held: &mut HashSet<Uuid>,
+) -> Result<Vec<Decoded>, sqlx::Error> {
+    let mut decoded = Vec::with_capacity(events.len());
+    for event in events {
+        if held.contains(&event.stream_id) {
+            continue;
+        }
+        let stream = event.stream_id;
+        match event.clone().decode() {
+            Ok(event) => decoded.push(event),
+            Err(error) => {
+                parked::park(conn, projection, (&event).into(), &error).await?;
+                held.insert(stream);
+            }
+        }
     }
-    Ok(())
+    Ok(decoded)
 }
 
-/// Saves the checkpoint after `events` and announces them; the new checkpoint.
-async fn finish(
+/// Applies the decoded events, all at once; if the database refuses the batch for what it
+/// holds, event by event instead, parking the stream of each event refused. The events
+/// applied.
+async fn apply(
     conn: &mut PgConnection,
-    projection: Projection,
-    start: Checkpoint,
-    events: &[OrderedEvent],
-) -> Result<Checkpoint, sqlx::Error> {
-    let Some(last) = events.last() else {
-        return Ok(start);
+    projection: &dyn Projection,
+    events: Vec<Decoded>,
+    held: &mut HashSet<Uuid>,
+) -> Result<Vec<Decoded>, ApplyError> {
+    if events.is_empty() {
+        return Ok(events);
+    }
+    let error = {
+        let mut batch = conn.begin().await?;
+        match projection.apply(&mut batch, &events).await {
+            Ok(()) => {
+                batch.commit().await?;
+                return Ok(events);
+            }
+            Err(error) => {
+                batch.rollback().await?;
+                ApplyError::from(error)
+            }
+        }
     };
+    if !error.is_poison() {
+        return Err(error);
+    }
+    let mut applied = Vec::with_capacity(events.len());
+    for event in events {
+        if held.contains(&event.stream_id) {
+            continue;
+        }
+        let mut one = conn.begin().await?;
+        match projection
+            .apply(&mut one, std::slice::from_ref(&event))
+            .await
+        {
+            Ok(()) => {
+                one.commit().await?;
+                applied.push(event);
+            }
+            Err(error) => {
+                one.rollback().await?;
+                let error = ApplyError::from(error);
+                if !error.is_poison() {
+                    return Err(error);
+                }
+                let poisoned = parked::Poisoned {
+                    stream_id: event.stream_id,
+                    position: event.position(),
+                    event_type: event.event.event_type(),
+                };
+                parked::park(conn, projection, poisoned, &error).await?;
+                held.insert(event.stream_id);
+            }
+        }
+    }
+    Ok(applied)
+}
+
+/// Moves the checkpoint to `reached`.
+async fn save_checkpoint(
+    conn: &mut PgConnection,
+    projection: &dyn Projection,
+    reached: Checkpoint,
+    applied: usize,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE projection_checkpoints SET transaction_id = $2::text::xid8, position = $3, \
              events_applied = events_applied + $4, updated_at = now() WHERE name = $1",
     )
     .bind(projection.name())
-    .bind(last.checkpoint.transaction_id_text())
-    .bind(last.checkpoint.position)
-    .bind(events.len() as i64)
-    .execute(&mut *conn)
+    .bind(reached.transaction_id_text())
+    .bind(reached.position)
+    .bind(applied as i64)
+    .execute(conn)
     .await?;
-    announce(conn, projection, events).await?;
-    Ok(last.checkpoint)
+    Ok(())
 }
 
 /// Tells listeners (on commit) what changed: the position reached, the checkpoint (so a
@@ -157,80 +237,32 @@ async fn finish(
 /// creatures touched.
 async fn announce(
     conn: &mut PgConnection,
-    projection: Projection,
-    events: &[OrderedEvent],
+    projection: &dyn Projection,
+    reached: Checkpoint,
+    applied: &[Decoded],
 ) -> Result<(), sqlx::Error> {
-    let creatures: BTreeSet<uuid::Uuid> = events
+    let creatures: BTreeSet<Uuid> = applied
         .iter()
-        .filter(|ordered| ordered.event.stream_type == "creature")
-        .map(|ordered| ordered.event.stream_id)
+        .filter(|event| matches!(event.event, crate::projection::AnyEvent::Creature(_)))
+        .map(|event| event.stream_id)
         .collect();
-    let position = events
+    let position = applied
         .iter()
-        .map(|ordered| ordered.event.position)
+        .map(Decoded::position)
         .max()
-        .unwrap_or(0);
-    let checkpoint = events.last().map(|last| last.checkpoint);
-    let notice = if creatures.len() > MAX_NOTICE_IDS {
-        json!({"projection": projection.name(), "position": position, "checkpoint": checkpoint, "creatures": null})
-    } else {
-        json!({"projection": projection.name(), "position": position, "checkpoint": checkpoint, "creatures": creatures})
-    };
+        .unwrap_or(0)
+        .max(reached.position);
+    let creatures = (creatures.len() <= MAX_NOTICE_IDS).then_some(creatures);
+    let notice = json!({
+        "projection": projection.name(),
+        "position": position,
+        "checkpoint": reached,
+        "creatures": creatures,
+    });
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(PROJECTION_CHANNEL)
         .bind(notice.to_string())
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// Keeps the events before the poison one and records the projection as failed there.
-async fn stop_at_poison(
-    pool: &PgPool,
-    projection: Projection,
-    start: Checkpoint,
-    events: &[OrderedEvent],
-    index: usize,
-    error: &ApplyError,
-) -> Result<BatchOutcome, ApplyError> {
-    let mut tx = pool.begin().await?;
-    use_schema(&mut tx, projection.schema()).await?;
-    let (current, failed) = lock_checkpoint(&mut tx, projection).await?;
-    if current != start || failed {
-        // Someone else moved it meanwhile; nothing of ours to record.
-        return Ok(BatchOutcome {
-            applied: 0,
-            checkpoint: current,
-            caught_up: false,
-            failed,
-        });
-    }
-    let good = &events[..index];
-    apply_all(&mut tx, projection, good)
-        .await
-        .map_err(|(_, error)| error)?;
-    let checkpoint = finish(&mut tx, projection, start, good).await?;
-    let poison = &events[index].event;
-    sqlx::query(
-        "UPDATE projection_checkpoints SET state = 'failed', failed_position = $2, failed_reason = $3, \
-             updated_at = now() WHERE name = $1",
-    )
-    .bind(projection.name())
-    .bind(poison.position)
-    .bind(format!("{} (event {} at position {})", error, poison.event_type, poison.position))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    tracing::error!(
-        projection = projection.name(),
-        position = poison.position,
-        %error,
-        "projection stopped on an event it cannot apply"
-    );
-    Ok(BatchOutcome {
-        applied: good.len(),
-        checkpoint,
-        caught_up: true,
-        failed: true,
-    })
 }

@@ -1,7 +1,8 @@
 //! Where each projection stands, and whether a read may already see a position.
 
 use crate::checkpoint::Checkpoint;
-use crate::projection::Projection;
+use crate::parked::{self, ParkedStream};
+use crate::projection::{self, Projection};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{PgPool, Row};
@@ -11,8 +12,6 @@ use sqlx::{PgPool, Row};
 pub struct ProjectionStatus {
     /// Its name.
     pub name: String,
-    /// `running` or `failed`.
-    pub state: String,
     /// The global position of the last event it applied.
     pub position: i64,
     /// How many events it has applied.
@@ -23,10 +22,8 @@ pub struct ProjectionStatus {
     pub lag: i64,
     /// Age of the oldest event it has not applied, in seconds.
     pub lag_seconds: f64,
-    /// When failed: the position it stopped at.
-    pub failed_position: Option<i64>,
-    /// When failed: why.
-    pub failed_reason: Option<String>,
+    /// Streams it holds on an event it cannot apply.
+    pub parked: Vec<ParkedStream>,
     /// When its checkpoint last moved.
     pub updated_at: DateTime<Utc>,
 }
@@ -34,8 +31,8 @@ pub struct ProjectionStatus {
 /// Every projection's state.
 pub async fn statuses(pool: &PgPool) -> Result<Vec<ProjectionStatus>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT c.name, c.state, c.position, c.events_applied, c.failed_position, c.failed_reason, \
-             c.updated_at, (SELECT COALESCE(max(position), 0) FROM events) AS head, l.lag, \
+        "SELECT c.name, c.position, c.events_applied, c.updated_at, \
+             (SELECT COALESCE(max(position), 0) FROM events) AS head, l.lag, \
              COALESCE(EXTRACT(EPOCH FROM now() - l.oldest), 0)::float8 AS lag_seconds \
          FROM projection_checkpoints c \
          CROSS JOIN LATERAL (SELECT count(*) AS lag, min(recorded_at) AS oldest FROM events e \
@@ -44,29 +41,32 @@ pub async fn statuses(pool: &PgPool) -> Result<Vec<ProjectionStatus>, sqlx::Erro
     )
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(ProjectionStatus {
-                name: row.try_get("name")?,
-                state: row.try_get("state")?,
-                position: row.try_get("position")?,
-                events_applied: row.try_get("events_applied")?,
-                head: row.try_get("head")?,
-                lag: row.try_get("lag")?,
-                lag_seconds: row.try_get("lag_seconds")?,
-                failed_position: row.try_get("failed_position")?,
-                failed_reason: row.try_get("failed_reason")?,
-                updated_at: row.try_get("updated_at")?,
-            })
-        })
-        .collect()
+    let mut statuses = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let name: String = row.try_get("name")?;
+        let parked = match projection::find(&name) {
+            Some(projection) => parked::list(pool, projection).await?,
+            None => Vec::new(),
+        };
+        statuses.push(ProjectionStatus {
+            name,
+            position: row.try_get("position")?,
+            events_applied: row.try_get("events_applied")?,
+            head: row.try_get("head")?,
+            lag: row.try_get("lag")?,
+            lag_seconds: row.try_get("lag_seconds")?,
+            parked,
+            updated_at: row.try_get("updated_at")?,
+        });
+    }
+    Ok(statuses)
 }
 
 /// Whether the projection has applied the event at `position` (a position that holds no
 /// event, from a rolled-back transaction, has nothing to wait for once the log is past it).
 pub async fn has_passed(
     pool: &PgPool,
-    projection: Projection,
+    projection: &dyn Projection,
     position: i64,
 ) -> Result<bool, sqlx::Error> {
     if position <= 0 {
@@ -105,7 +105,7 @@ pub enum Freshness {
 /// the same snapshot as the event, so a position whose commit has returned is never beyond it.
 pub async fn locate(
     pool: &PgPool,
-    projection: Projection,
+    projection: &dyn Projection,
     position: i64,
 ) -> Result<Freshness, sqlx::Error> {
     if position <= 0 {
@@ -113,7 +113,7 @@ pub async fn locate(
     }
     let row = sqlx::query(
         "SELECT (SELECT COALESCE(max(position), 0) FROM events) AS head, \
-             e.transaction_id::text AS xid, \
+             e.transaction_id::text AS xid, e.position, \
              (e.transaction_id, e.position) <= (c.transaction_id, c.position) AS passed \
          FROM (SELECT 1) one \
          LEFT JOIN events e ON e.position = $2 \
@@ -130,10 +130,7 @@ pub async fn locate(
         None if position <= head => Freshness::Passed,
         None => Freshness::BeyondHead { head },
         Some(_) if passed == Some(true) => Freshness::Passed,
-        Some(xid) => Freshness::Pending(Checkpoint {
-            transaction_id: xid.parse().unwrap_or_default(),
-            position,
-        }),
+        Some(_) => Freshness::Pending(Checkpoint::from_row(&row, "xid", "position")?),
     })
 }
 
@@ -146,13 +143,9 @@ pub async fn checkpoints(pool: &PgPool) -> Result<Vec<(String, Checkpoint)>, sql
     .await?;
     rows.iter()
         .map(|row| {
-            let xid: String = row.try_get("xid")?;
             Ok((
                 row.try_get("name")?,
-                Checkpoint {
-                    transaction_id: xid.parse().unwrap_or_default(),
-                    position: row.try_get("position")?,
-                },
+                Checkpoint::from_row(row, "xid", "position")?,
             ))
         })
         .collect()

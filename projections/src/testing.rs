@@ -1,19 +1,20 @@
 //! For tests comparing read models: every row of a projection's tables in a stable order, and
 //! the comparison with a single-threaded replay.
 
-use crate::projection::Projection;
+use crate::projection::{ALL, Projection};
+use crate::reader::{LOGGED_COLUMNS, Logged};
 use serde_json::{Value, json};
 use sqlx::{PgPool, Row};
 
 /// Every row of the projection's live tables as JSON (`{"table", "row"}`), sorted.
-pub async fn dump(pool: &PgPool, projection: Projection) -> Result<Vec<Value>, sqlx::Error> {
+pub async fn dump(pool: &PgPool, projection: &dyn Projection) -> Result<Vec<Value>, sqlx::Error> {
     dump_schema(pool, projection, projection.schema()).await
 }
 
 /// Every row of the projection's tables in `schema` (live or a shadow), sorted.
 pub async fn dump_schema(
     pool: &PgPool,
-    projection: Projection,
+    projection: &dyn Projection,
     schema: &str,
 ) -> Result<Vec<Value>, sqlx::Error> {
     let mut rows = Vec::new();
@@ -31,24 +32,32 @@ pub async fn dump_schema(
 }
 
 /// Asserts that each projection's live tables equal a single-threaded replay of the whole
-/// log, event by event in position order, into a database of its own.
+/// log, one event per batch in position order, into a database of its own.
 pub async fn assert_equals_replay(pool: &PgPool) {
     let replica = commands::testing::TestDatabase::create().await;
-    let rows = sqlx::query("SELECT * FROM events ORDER BY position")
+    let sql = format!("SELECT {LOGGED_COLUMNS} FROM events e ORDER BY e.position");
+    let events: Vec<Logged> = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(pool)
         .await
-        .unwrap();
-    let events: Vec<commands::RecordedEvent> = rows
+        .unwrap()
         .iter()
-        .map(|row| commands::RecordedEvent::from_row(row).unwrap())
+        .map(|row| Logged::from_row(row).unwrap())
         .collect();
-    for projection in Projection::ALL {
+    for projection in ALL {
+        let reads = projection.reads();
         let mut tx = replica.pool.begin().await.unwrap();
         crate::projection::use_schema(&mut tx, projection.schema())
             .await
             .unwrap();
-        for event in &events {
-            projection.apply(&mut tx, event).await.unwrap();
+        for event in events
+            .iter()
+            .filter(|event| reads.includes(&event.stream_type, &event.event_type))
+        {
+            let decoded = event.clone().decode().unwrap();
+            projection
+                .apply(&mut tx, std::slice::from_ref(&decoded))
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
         let live = dump(pool, projection).await.unwrap();
@@ -68,4 +77,22 @@ pub async fn assert_equals_replay(pool: &PgPool) {
             assert_eq!(live, replayed, "{}: rows differ", projection.name());
         }
     }
+}
+
+/// How many events of the log the projection reads (what its `events_applied` reaches once it
+/// has applied each exactly once, with nothing parked).
+pub async fn events_read_by(
+    pool: &PgPool,
+    projection: &dyn Projection,
+) -> Result<i64, sqlx::Error> {
+    let reads = projection.reads();
+    sqlx::query_scalar(
+        "SELECT count(*) FROM events e WHERE e.stream_type = ANY($1) \
+           AND ($2::text[] IS NULL OR e.event_type = ANY($2) OR e.stream_type <> ALL($3))",
+    )
+    .bind(reads.stream_types)
+    .bind(reads.event_types)
+    .bind(reads.filtered_stream_types)
+    .fetch_one(pool)
+    .await
 }

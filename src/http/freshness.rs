@@ -49,7 +49,7 @@ impl<S: Send + Sync> FromRequestParts<S> for MinPosition {
 impl MinPosition {
     /// Waits until `projection` has applied the position, or fails: 422 beyond the log's
     /// head, 503 at the bound.
-    pub async fn wait(self, state: &AppState, projection: Projection) -> Result<(), ApiError> {
+    pub async fn wait(self, state: &AppState, projection: &dyn Projection) -> Result<(), ApiError> {
         let Some(position) = self.0 else {
             return Ok(());
         };

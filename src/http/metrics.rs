@@ -125,9 +125,9 @@ impl Metrics {
                 |s| s.lag_seconds,
             ),
             (
-                "bestiary_projection_failed",
-                "1 when a projection is stopped on an event it cannot apply.",
-                |s| f64::from(u8::from(s.state == "failed")),
+                "bestiary_projection_parked_streams",
+                "Streams a projection holds on an event it cannot apply.",
+                |s| s.parked.len() as f64,
             ),
         ];
         for (name, help, value) in gauges {

@@ -428,17 +428,16 @@ impl From<projections::rebuild::RebuildError> for ApiError {
             projections::rebuild::RebuildError::Apply(error) => {
                 ApiError::Internal(error.to_string())
             }
+            projections::rebuild::RebuildError::Interrupted(error) => ApiError::Internal(error),
         }
     }
 }
 
-impl From<projections::recovery::RecoveryError> for ApiError {
-    fn from(error: projections::recovery::RecoveryError) -> Self {
+impl From<projections::parked::RecoveryError> for ApiError {
+    fn from(error: projections::parked::RecoveryError) -> Self {
         match error {
-            projections::recovery::RecoveryError::NotFailed(name) => {
-                conflict("projection-not-failed", format!("{name} is not failed"))
-            }
-            projections::recovery::RecoveryError::Database(error) => {
+            projections::parked::RecoveryError::NotParked(_) => ApiError::NotFound("parked stream"),
+            projections::parked::RecoveryError::Apply(error) => {
                 ApiError::Internal(error.to_string())
             }
         }

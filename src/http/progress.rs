@@ -67,7 +67,7 @@ impl Progress {
     /// Whether `projection` reaches `target` within `wait`.
     pub async fn reaches(
         &self,
-        projection: Projection,
+        projection: &dyn Projection,
         target: Checkpoint,
         wait: Duration,
     ) -> bool {

@@ -130,7 +130,7 @@ async fn waiting_reads_are_answered_by_one_progress_notice_without_polling() {
     assert!(
         !projections::status::has_passed(
             &app.db.pool,
-            projections::Projection::Creatures,
+            &projections::creatures::Creatures,
             position
         )
         .await

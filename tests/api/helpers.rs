@@ -309,7 +309,7 @@ pub async fn wait_for_read_model(app: &TestApp) {
         .fetch_one(pool)
         .await
         .unwrap();
-    for projection in projections::Projection::ALL {
+    for projection in projections::projection::ALL {
         while !projections::status::has_passed(pool, projection, head)
             .await
             .unwrap()

@@ -179,7 +179,7 @@ async fn rebuilds_are_for_admins_and_a_second_one_is_refused_while_one_runs() {
         )
         .await;
     assert_problem(unknown, StatusCode::NOT_FOUND).await;
-    let held = projections::rebuild::claim(&app.db.pool, projections::Projection::Creatures)
+    let held = projections::rebuild::claim(&app.db.pool, &projections::creatures::Creatures)
         .await
         .unwrap();
     let refused = app.send(Method::POST, path, Some(&admin.token), None).await;

@@ -1,4 +1,4 @@
-//! A failed projection: retried, or moved past its poison event as a recorded admin action.
+//! A parked stream, seen by admins, retried or skipped (a skip recorded as an admin action).
 
 use crate::helpers::{assert_problem, spawn_app, wait_for_read_model};
 use reqwest::{Method, StatusCode};
@@ -22,12 +22,14 @@ async fn state_of(app: &crate::helpers::TestApp, token: &str, name: &str) -> Val
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_poison_event_is_retried_or_skipped_by_an_admin_and_the_skip_is_audited() {
+async fn a_parked_stream_is_shown_retried_or_skipped_by_an_admin_and_the_skip_is_audited() {
     let app = spawn_app().await;
     app.start_worker();
     let admin = app.admin().await;
-    let path = "/admin/projections/creatures";
-    let not_failed = app
+    let user = app.user("plain").await;
+    let stream = uuid::Uuid::new_v4();
+    let path = format!("/admin/projections/creatures/parked/{stream}");
+    let not_parked = app
         .send(
             Method::POST,
             &format!("{path}/skip"),
@@ -35,24 +37,53 @@ async fn a_poison_event_is_retried_or_skipped_by_an_admin_and_the_skip_is_audite
             None,
         )
         .await;
-    assert_problem(not_failed, StatusCode::CONFLICT).await;
+    assert_problem(not_parked, StatusCode::NOT_FOUND).await;
+    let not_an_id = app
+        .send(
+            Method::POST,
+            "/admin/projections/creatures/parked/not-an-id/retry",
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_problem(not_an_id, StatusCode::NOT_FOUND).await;
     let poison: i64 = sqlx::query_scalar(
         "INSERT INTO events (event_id, stream_id, stream_type, version, event_type, schema_version, payload, actor_kind, correlation_id) \
-         VALUES (gen_random_uuid(), gen_random_uuid(), 'creature', 1, 'CreatureTeleported', 1, '{}', 'system', gen_random_uuid()) \
+         VALUES (gen_random_uuid(), $1, 'creature', 1, 'CreatureTeleported', 1, '{}', 'system', gen_random_uuid()) \
          RETURNING position",
     )
+    .bind(stream)
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while state_of(&app, &admin.token, "creatures").await["state"] != "failed" {
-        assert!(
-            Instant::now() < deadline,
-            "the projection never stopped on the poison event"
-        );
+    let creatures = loop {
+        let creatures = state_of(&app, &admin.token, "creatures").await;
+        if creatures["parked"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+        {
+            break creatures;
+        }
+        assert!(Instant::now() < deadline, "the stream was never parked");
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let user = app.user("plain").await;
+    };
+    let parked = &creatures["parked"][0];
+    assert_eq!(parked["stream_id"], json!(stream));
+    assert_eq!(parked["position"], poison);
+    assert_eq!(parked["event_type"], "CreatureTeleported");
+    assert!(
+        parked["reason"]
+            .as_str()
+            .unwrap()
+            .contains("CreatureTeleported")
+    );
+    assert_eq!(creatures["state"], "running", "the projection runs on");
+    // Other streams flow on.
+    app.creature(&user, "After").await;
+    wait_for_read_model(&app).await;
+    assert_eq!(state_of(&app, &admin.token, "creatures").await["lag"], 0);
+
     let forbidden = app
         .send(
             Method::POST,
@@ -63,7 +94,7 @@ async fn a_poison_event_is_retried_or_skipped_by_an_admin_and_the_skip_is_audite
         .await;
     assert_problem(forbidden, StatusCode::FORBIDDEN).await;
 
-    // Retrying fails again on the same event: the code still cannot read it.
+    // Retrying parks it again on the same event: the code still cannot read it.
     let retried = app
         .send(
             Method::POST,
@@ -72,15 +103,12 @@ async fn a_poison_event_is_retried_or_skipped_by_an_admin_and_the_skip_is_audite
             None,
         )
         .await;
-    assert_eq!(retried.status(), StatusCode::ACCEPTED);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while state_of(&app, &admin.token, "creatures").await["state"] != "failed" {
-        assert!(
-            Instant::now() < deadline,
-            "the retried projection did not stop again"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert_eq!(retried.status(), StatusCode::OK);
+    let retried: Value = retried.json().await.unwrap();
+    assert_eq!(
+        (retried["state"].as_str(), &retried["position"]),
+        (Some("parked"), &json!(poison))
+    );
 
     let skipped = app
         .send(
@@ -90,26 +118,12 @@ async fn a_poison_event_is_retried_or_skipped_by_an_admin_and_the_skip_is_audite
             Some(json!({})),
         )
         .await;
-    assert_eq!(skipped.status(), StatusCode::ACCEPTED);
+    assert_eq!(skipped.status(), StatusCode::OK);
     let skipped: Value = skipped.json().await.unwrap();
     assert_eq!(skipped["skipped_position"], poison);
-    // The tags projection reads creature events too, so it stopped on the same event.
-    let tags = app
-        .send(
-            Method::POST,
-            "/admin/projections/tags/skip",
-            Some(&admin.token),
-            None,
-        )
-        .await;
-    assert_eq!(tags.status(), StatusCode::ACCEPTED);
-    app.creature(&user, "After").await;
-    wait_for_read_model(&app).await;
+    assert_eq!(skipped["state"], "running");
     let creatures = state_of(&app, &admin.token, "creatures").await;
-    assert_eq!(
-        (creatures["state"].as_str(), creatures["lag"].as_i64()),
-        (Some("running"), Some(0))
-    );
+    assert_eq!(creatures["parked"], json!([]));
     let audited: (String, Option<uuid::Uuid>, Value) = sqlx::query_as(
         "SELECT event_type, actor_id, payload FROM events WHERE stream_type = 'audit' \
          AND event_type = 'ProjectionEventSkipped' ORDER BY position LIMIT 1",
@@ -119,6 +133,7 @@ async fn a_poison_event_is_retried_or_skipped_by_an_admin_and_the_skip_is_audite
     .unwrap();
     assert_eq!(audited.1.map(|id| id.to_string()), Some(admin.id.clone()));
     assert_eq!(audited.2["position"], poison);
+    assert_eq!(audited.2["projection"], "creatures");
 }
 
 #[tokio::test]

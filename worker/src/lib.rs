@@ -6,18 +6,18 @@
 //! each projection is run by whichever holds its [`lease`] (a PostgreSQL advisory lock on a
 //! connection of its own, released when that worker dies), and [`projector`] runs it.
 //! [`avatars`] turns avatar requests into jobs on a Redis stream and runs them against the
-//! ai-service.
+//! ai-service. [`rebuilds`] performs the projection rebuilds admins ask for.
 
 pub mod avatars;
 pub use projections::lease;
 pub mod notify;
 pub mod projector;
+pub mod rebuilds;
 pub mod redis_link;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod wake;
 
-use projections::Projection;
 use sqlx::PgPool;
 use std::future::Future;
 use std::time::Duration;
@@ -87,7 +87,7 @@ impl Worker {
         let wake = wake::listen(&mut tasks, client.clone(), &self.settings.redis_prefix);
         let (stop, stopped) = watch::channel(false);
         let mut projectors = JoinSet::new();
-        for projection in Projection::ALL {
+        for projection in projections::projection::ALL {
             projectors.spawn(projector::run(
                 self.pool.clone(),
                 projection,
@@ -96,6 +96,15 @@ impl Worker {
                 stopped.clone(),
             ));
         }
+        // A rebuild in progress at shutdown is abandoned (its lease ends with the process;
+        // the live tables are untouched) rather than waited for.
+        tasks.spawn(rebuilds::run(
+            self.pool.clone(),
+            client.clone(),
+            self.settings.clone(),
+            wake.clone(),
+            stopped.clone(),
+        ));
         if let Some(avatars) = &self.settings.avatars {
             self.spawn_avatar_jobs(&mut projectors, avatars, &client, &wake, &stopped);
         }

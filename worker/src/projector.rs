@@ -1,5 +1,6 @@
 //! One projection's loop: take its lease, catch up, wait for a wake-up or the poll interval,
-//! and again. A failed projection waits for an operator; the other projections go on.
+//! and again. A poison event parks its stream (see `projections::parked`); the projection
+//! goes on.
 
 use crate::WorkerSettings;
 use crate::pause;
@@ -19,7 +20,7 @@ const ERROR_BACKOFF: Duration = Duration::from_secs(1);
 /// Runs `projection` until `stop` turns true.
 pub async fn run(
     pool: PgPool,
-    projection: Projection,
+    projection: &'static dyn Projection,
     settings: WorkerSettings,
     wake: Wake,
     mut stop: watch::Receiver<bool>,
@@ -46,7 +47,6 @@ pub async fn run(
                 Ok(Step::HeldBack) => HELD_BACK_RETRY,
                 Ok(Step::Done) if wake.connected() => settings.idle_interval,
                 Ok(Step::Done) => settings.poll_interval,
-                Ok(Step::Failed) => settings.idle_interval,
                 Err(error) => {
                     tracing::warn!(projection = name, %error, "batch failed; retrying");
                     ERROR_BACKOFF
@@ -75,19 +75,14 @@ enum Step {
     Done,
     /// Committed events wait behind a transaction still in flight.
     HeldBack,
-    /// The projection is stopped on a poison event.
-    Failed,
 }
 
 async fn step(
     pool: &PgPool,
-    projection: Projection,
+    projection: &'static dyn Projection,
     batch: i64,
 ) -> Result<Step, projections::ApplyError> {
-    let outcome = catch_up(pool, projection, batch).await?;
-    if outcome.failed {
-        return Ok(Step::Failed);
-    }
+    catch_up(pool, projection, batch).await?;
     let head: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0) FROM events")
         .fetch_one(pool)
         .await?;

@@ -16,6 +16,11 @@ pub fn channel(prefix: &str) -> String {
     format!("{prefix}:events")
 }
 
+/// The channel rebuild requests are announced on (see [`crate::rebuilds`]).
+pub fn rebuild_channel(prefix: &str) -> String {
+    format!("{prefix}:rebuilds")
+}
+
 /// What the subscriber tells the projectors.
 #[derive(Clone, Debug)]
 pub struct Wake {

@@ -2,7 +2,7 @@
 
 mod fixture;
 
-mod failures;
 mod ordering;
+mod parked;
 mod queries;
 mod rebuild;

@@ -4,7 +4,7 @@ use crate::fixture::Fixture;
 use domain::creature::CreatureCommand;
 use domain::values::{SearchText, Species, TagName};
 use projections::creatures::{CreatureFilter, get, list};
-use projections::{Projection, status};
+use projections::status;
 
 fn filter() -> CreatureFilter {
     CreatureFilter::default()
@@ -223,24 +223,24 @@ async fn a_position_is_passed_only_once_its_event_is_applied() {
     let position = fixture.command(id, CreatureCommand::Archive, ada).await;
     let pool = &fixture.db.pool;
     assert!(
-        !status::has_passed(pool, Projection::Creatures, position)
+        !status::has_passed(pool, &projections::creatures::Creatures, position)
             .await
             .unwrap()
     );
     assert!(
-        !status::has_passed(pool, Projection::Creatures, position + 100)
+        !status::has_passed(pool, &projections::creatures::Creatures, position + 100)
             .await
             .unwrap(),
         "a future position"
     );
-    fixture.catch_up(Projection::Creatures).await;
+    fixture.catch_up(&projections::creatures::Creatures).await;
     assert!(
-        status::has_passed(pool, Projection::Creatures, position)
+        status::has_passed(pool, &projections::creatures::Creatures, position)
             .await
             .unwrap()
     );
     assert!(
-        !status::has_passed(pool, Projection::Tags, position)
+        !status::has_passed(pool, &projections::tags::Tags, position)
             .await
             .unwrap(),
         "per projection"

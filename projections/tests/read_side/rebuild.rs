@@ -2,7 +2,7 @@
 //! whose process stopped is reported failed and can be started again.
 
 use crate::fixture::{Fixture, dump};
-use projections::Projection;
+use projections::rebuild::RebuildState;
 use projections::rebuild::{self, Finished, RebuildError};
 use std::time::{Duration, Instant};
 
@@ -24,63 +24,71 @@ async fn bulk_register(fixture: &Fixture, count: i64) {
 
 /// Rebuilds the creatures projection to its swap; its tables end as `before`.
 async fn rebuild_to_the_end(fixture: &Fixture, before: &[serde_json::Value]) {
-    let claimed = rebuild::claim(&fixture.db.pool, Projection::Creatures)
+    let claimed = rebuild::claim(&fixture.db.pool, &projections::creatures::Creatures)
         .await
         .unwrap();
     assert_eq!(
         claimed.run(&fixture.db.pool, |_| {}).await.unwrap(),
         Finished::Swapped
     );
-    assert_eq!(dump(&fixture.db.pool, Projection::Creatures).await, before);
+    assert_eq!(
+        dump(&fixture.db.pool, &projections::creatures::Creatures).await,
+        before
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_cancelled_rebuild_leaves_the_live_tables_untouched() {
     let fixture = Fixture::new().await;
     bulk_register(&fixture, 8_000).await;
-    fixture.catch_up(Projection::Creatures).await;
-    let before = dump(&fixture.db.pool, Projection::Creatures).await;
+    fixture.catch_up(&projections::creatures::Creatures).await;
+    let before = dump(&fixture.db.pool, &projections::creatures::Creatures).await;
     let checkpoint: i64 =
         sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = 'creatures'")
             .fetch_one(&fixture.db.pool)
             .await
             .unwrap();
 
-    let claimed = rebuild::claim(&fixture.db.pool, Projection::Creatures)
+    let claimed = rebuild::claim(&fixture.db.pool, &projections::creatures::Creatures)
         .await
         .unwrap();
     assert!(matches!(
-        rebuild::claim(&fixture.db.pool, Projection::Creatures).await,
+        rebuild::claim(&fixture.db.pool, &projections::creatures::Creatures).await,
         Err(RebuildError::AlreadyRunning("creatures"))
     ));
+    // The rebuild reports its first progress (the bulk load done) and waits there until the
+    // cancel is asked for.
+    let (started, has_started) = std::sync::mpsc::channel();
+    let (go_on, may_go_on) = std::sync::mpsc::channel::<()>();
     let pool = fixture.db.pool.clone();
-    let running = tokio::spawn(async move { claimed.run(&pool, |_| {}).await.unwrap() });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let status = rebuild::status(&fixture.db.pool).await.unwrap();
-        let done = status
-            .iter()
-            .find(|p| p.name == "creatures")
-            .map_or(0, |p| p.events_done);
-        if done > 0 {
-            assert!(
-                done < 8_000,
-                "the rebuild finished before it could be cancelled"
-            );
-            break;
-        }
-        assert!(Instant::now() < deadline, "the rebuild never started");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let running = tokio::spawn(async move {
+        let mut first = true;
+        claimed
+            .run(&pool, move |progress| {
+                if std::mem::take(&mut first) {
+                    started.send(progress.events_done).unwrap();
+                    may_go_on.recv().unwrap();
+                }
+            })
+            .await
+            .unwrap()
+    });
+    let done = tokio::task::spawn_blocking(move || has_started.recv().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(done, 8_000, "the bulk load folded every event");
+    let status = rebuild::status(&fixture.db.pool).await.unwrap();
+    assert_eq!(status[0].state, RebuildState::Running);
     assert!(
-        rebuild::cancel(&fixture.db.pool, Projection::Creatures)
+        rebuild::cancel(&fixture.db.pool, &projections::creatures::Creatures)
             .await
             .unwrap()
     );
+    go_on.send(()).unwrap();
     assert_eq!(running.await.unwrap(), Finished::Cancelled);
 
     assert_eq!(
-        dump(&fixture.db.pool, Projection::Creatures).await,
+        dump(&fixture.db.pool, &projections::creatures::Creatures).await,
         before,
         "live tables untouched"
     );
@@ -97,7 +105,7 @@ async fn a_cancelled_rebuild_leaves_the_live_tables_untouched() {
             .unwrap();
     assert_eq!(shadows, 0, "the shadow is dropped");
     let status = rebuild::status(&fixture.db.pool).await.unwrap();
-    assert_eq!(status[0].state, "cancelled");
+    assert_eq!(status[0].state, RebuildState::Cancelled);
     // And it can be started again.
     rebuild_to_the_end(&fixture, &before).await;
 }
@@ -106,13 +114,13 @@ async fn a_cancelled_rebuild_leaves_the_live_tables_untouched() {
 async fn a_rebuild_whose_process_stopped_is_reported_failed_and_can_start_again() {
     let fixture = Fixture::new().await;
     bulk_register(&fixture, 8_000).await;
-    fixture.catch_up(Projection::Creatures).await;
-    let before = dump(&fixture.db.pool, Projection::Creatures).await;
+    fixture.catch_up(&projections::creatures::Creatures).await;
+    let before = dump(&fixture.db.pool, &projections::creatures::Creatures).await;
     let creatures = |status: Vec<rebuild::RebuildProgress>| {
         status.into_iter().find(|p| p.name == "creatures").unwrap()
     };
 
-    let claimed = rebuild::claim(&fixture.db.pool, Projection::Creatures)
+    let claimed = rebuild::claim(&fixture.db.pool, &projections::creatures::Creatures)
         .await
         .unwrap();
     let pool = fixture.db.pool.clone();
@@ -121,7 +129,8 @@ async fn a_rebuild_whose_process_stopped_is_reported_failed_and_can_start_again(
     loop {
         let now = creatures(rebuild::status(&fixture.db.pool).await.unwrap());
         assert_eq!(
-            now.state, "running",
+            now.state,
+            RebuildState::Running,
             "a live rebuild is not judged abandoned"
         );
         if now.events_done > 0 {
@@ -137,16 +146,19 @@ async fn a_rebuild_whose_process_stopped_is_reported_failed_and_can_start_again(
     let deadline = Instant::now() + Duration::from_secs(10);
     let failed = loop {
         let now = creatures(rebuild::status(&fixture.db.pool).await.unwrap());
-        if now.state != "running" {
+        if now.state != RebuildState::Running {
             break now;
         }
         assert!(Instant::now() < deadline, "still reported running");
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    assert_eq!(failed.state, "failed");
+    assert_eq!(failed.state, RebuildState::Failed);
     assert_eq!(failed.error.as_deref(), Some(rebuild::ABANDONED));
     assert!(failed.finished_at.is_some());
-    assert_eq!(dump(&fixture.db.pool, Projection::Creatures).await, before);
+    assert_eq!(
+        dump(&fixture.db.pool, &projections::creatures::Creatures).await,
+        before
+    );
 
     rebuild_to_the_end(&fixture, &before).await;
     let done = creatures(rebuild::status(&fixture.db.pool).await.unwrap());

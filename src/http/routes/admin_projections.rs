@@ -1,4 +1,5 @@
-//! Projections for admins: their state and lag, and rebuilds (start, follow, cancel).
+//! Projections for admins: their state, lag and parked streams, rebuilds (ask for, follow,
+//! cancel; a worker performs them), and the retry or skip of a parked stream.
 
 use crate::http::extract::{Admin, CorrelationId};
 use crate::http::json::Json;
@@ -10,11 +11,11 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use commands::handler::Command;
 use domain::audit::{AUDIT_STREAM, AuditCommand, AuditLog};
-use projections::Projection;
-use projections::rebuild::{self, Rebuild};
-use projections::recovery;
+use projections::parked::{self, Resume};
+use projections::projection::{self, Projection};
+use projections::rebuild::{self, RebuildState, requests};
 use serde_json::{Value, json};
-use sqlx::PgPool;
+use uuid::Uuid;
 
 /// `/admin/projections…`.
 pub fn router() -> Router<AppState> {
@@ -25,20 +26,30 @@ pub fn router() -> Router<AppState> {
             "/admin/projections/{name}/rebuild",
             post(rebuild_one).delete(cancel),
         )
-        .route("/admin/projections/{name}/retry", post(retry))
-        .route("/admin/projections/{name}/skip", post(skip))
+        .route(
+            "/admin/projections/{name}/parked/{stream_id}/retry",
+            post(retry),
+        )
+        .route(
+            "/admin/projections/{name}/parked/{stream_id}/skip",
+            post(skip),
+        )
 }
 
 fn internal(error: sqlx::Error) -> ApiError {
     ApiError::Internal(error.to_string())
 }
 
-fn projection(name: &str) -> Result<Projection, ApiError> {
-    Projection::from_name(name).ok_or(ApiError::NotFound("projection"))
+fn projection(name: &str) -> Result<&'static dyn Projection, ApiError> {
+    projection::find(name).ok_or(ApiError::NotFound("projection"))
 }
 
-/// Each projection's state (`running`, `rebuilding`, `failed`), position, head, lag, and its
-/// latest rebuild's progress.
+fn stream(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::NotFound("parked stream"))
+}
+
+/// Each projection's state (`running`, `rebuilding`), position, head, lag, parked streams,
+/// and its latest rebuild's progress.
 async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value>, ApiError> {
     let statuses = projections::status::statuses(&state.pool)
         .await
@@ -48,12 +59,9 @@ async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value
         .into_iter()
         .map(|status| {
             let rebuild = rebuilds.iter().find(|rebuild| rebuild.name == status.name);
-            let rebuilding = rebuild
-                .is_some_and(|rebuild| matches!(rebuild.state.as_str(), "running" | "cancelling"));
+            let rebuilding = rebuild.is_some_and(|rebuild| rebuild.state.is_active());
             let mut entry = serde_json::to_value(&status).unwrap_or_default();
-            if rebuilding && status.state == "running" {
-                entry["state"] = json!("rebuilding");
-            }
+            entry["state"] = json!(if rebuilding { "rebuilding" } else { "running" });
             entry["rebuild"] = serde_json::to_value(rebuild).unwrap_or_default();
             entry
         })
@@ -61,15 +69,21 @@ async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value
     Ok(Json(json!({ "projections": projections })))
 }
 
-/// Runs claimed rebuilds one after another, in the background.
-fn spawn(pool: PgPool, rebuilds: Vec<Rebuild>) {
-    tokio::spawn(async move {
-        for rebuild in rebuilds {
-            if let Err(error) = rebuild.run(&pool, |_| {}).await {
-                tracing::error!(%error, "rebuild failed");
-            }
-        }
-    });
+/// Records the requests and wakes the workers (they also look on their poll interval).
+async fn request(
+    state: &AppState,
+    wanted: &[&'static dyn Projection],
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    requests::request(&state.pool, wanted).await?;
+    let channel = worker::wake::rebuild_channel(state.redis.prefix());
+    if !state.redis.publish(&channel, "requested").await {
+        tracing::debug!("rebuild request not announced: Redis unavailable (workers poll)");
+    }
+    let names: Vec<&str> = wanted.iter().map(|p| p.name()).collect();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"projections": names, "state": RebuildState::Requested})),
+    ))
 }
 
 async fn rebuild_one(
@@ -78,39 +92,18 @@ async fn rebuild_one(
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let projection = projection(&name)?;
-    let claimed = rebuild::claim(&state.pool, projection).await?;
-    tracing::info!(admin = %admin.sub, projection = projection.name(), "rebuild started");
-    spawn(state.pool.clone(), vec![claimed]);
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"projections": [projection.name()], "state": "running"})),
-    ))
+    let answer = request(&state, &[projection]).await?;
+    tracing::info!(admin = %admin.sub, projection = projection.name(), "rebuild requested");
+    Ok(answer)
 }
 
 async fn rebuild_all(
     State(state): State<AppState>,
     Admin(admin): Admin,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let mut claimed = Vec::new();
-    for projection in Projection::ALL {
-        match rebuild::claim(&state.pool, projection).await {
-            Ok(rebuild) => claimed.push(rebuild),
-            Err(error) => {
-                // All or none: give back what was claimed so far.
-                for rebuild in claimed {
-                    rebuild.abandon(&state.pool).await.map_err(internal)?;
-                }
-                return Err(error.into());
-            }
-        }
-    }
-    tracing::info!(admin = %admin.sub, "rebuild of every projection started");
-    spawn(state.pool.clone(), claimed);
-    let names: Vec<&str> = Projection::ALL.iter().map(Projection::name).collect();
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"projections": names, "state": "running"})),
-    ))
+    let answer = request(&state, &projection::ALL).await?;
+    tracing::info!(admin = %admin.sub, "rebuild of every projection requested");
+    Ok(answer)
 }
 
 async fn cancel(
@@ -131,33 +124,34 @@ async fn cancel(
     ))
 }
 
-/// Tries the event a failed projection stopped at again.
+/// Tries the event a parked stream stopped at again, and its held events after it.
 async fn retry(
     State(state): State<AppState>,
-    _admin: Admin,
-    Path(name): Path<String>,
+    Admin(admin): Admin,
+    Path((name, stream_id)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let projection = projection(&name)?;
-    recovery::retry(&state.pool, projection).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"projection": projection.name(), "state": "running"})),
-    ))
+    let stream_id = stream(&stream_id)?;
+    let resumed = parked::resume(&state.pool, projection, stream_id, Resume::Retry).await?;
+    tracing::info!(admin = %admin.sub, projection = projection.name(), %stream_id, ?resumed, "parked stream retried");
+    Ok(answer(projection, stream_id, &resumed))
 }
 
-/// Moves a failed projection past the event it stopped at, recorded in the audit log.
+/// Leaves out the event a parked stream stopped at, recorded in the audit log, and applies
+/// its held events after it.
 async fn skip(
     State(state): State<AppState>,
     Admin(admin): Admin,
     correlation: CorrelationId,
-    Path(name): Path<String>,
+    Path((name, stream_id)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let projection = projection(&name)?;
-    let (position, reason) = recovery::failure(&state.pool, projection).await?;
+    let stream_id = stream(&stream_id)?;
+    let parked_at = parked::parked_at(&state.pool, projection, stream_id).await?;
     let record = AuditCommand::RecordSkippedEvent {
         projection: projection.name().to_owned(),
-        position,
-        reason,
+        position: parked_at.position,
+        reason: parked_at.reason,
     };
     state
         .commands
@@ -168,12 +162,20 @@ async fn skip(
             correlation.0,
         ))
         .await?;
-    recovery::skip(&state.pool, projection, position).await?;
-    tracing::warn!(admin = %admin.sub, projection = projection.name(), position, "poison event skipped");
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(
-            json!({"projection": projection.name(), "skipped_position": position, "state": "running"}),
-        ),
-    ))
+    let resumed = parked::resume(&state.pool, projection, stream_id, Resume::Skip).await?;
+    tracing::warn!(admin = %admin.sub, projection = projection.name(), %stream_id, position = parked_at.position, "poison event skipped");
+    let mut body = answer(projection, stream_id, &resumed);
+    body.1.0["skipped_position"] = json!(parked_at.position);
+    Ok(body)
+}
+
+fn answer(
+    projection: &dyn Projection,
+    stream_id: Uuid,
+    resumed: &parked::Resumed,
+) -> (StatusCode, Json<Value>) {
+    let mut body = serde_json::to_value(resumed).unwrap_or_default();
+    body["projection"] = json!(projection.name());
+    body["stream_id"] = json!(stream_id);
+    (StatusCode::OK, Json(body))
 }

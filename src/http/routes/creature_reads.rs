@@ -7,7 +7,7 @@ use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use axum::extract::{Path, Query, State};
 use domain::values::{SearchText, Species, TagName, ValidationError};
-use projections::Projection;
+use projections::creatures::Creatures;
 use projections::creatures::{self, CreatureFilter, CreaturePage, CreatureView};
 use serde::Deserialize;
 
@@ -59,7 +59,7 @@ pub async fn list(
             return Err(ApiError::Validation(errors.into_iter().flatten().collect()));
         }
     };
-    min_position.wait(&state, Projection::Creatures).await?;
+    min_position.wait(&state, &Creatures).await?;
     let filter = CreatureFilter {
         q,
         tag,
@@ -78,7 +78,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<CreatureView>, ApiError> {
     let id = parse_id(&id, "creature")?;
-    min_position.wait(&state, Projection::Creatures).await?;
+    min_position.wait(&state, &Creatures).await?;
     creatures::get(&state.pool, id)
         .await?
         .map(Json)

@@ -16,7 +16,7 @@ use commands::handler::Command;
 use domain::Actor;
 use domain::tag::{Tag, TagCommand};
 use domain::values::TagName;
-use projections::Projection;
+use projections::tags::Tags;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -32,7 +32,7 @@ async fn list(
     State(state): State<AppState>,
     min_position: MinPosition,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    min_position.wait(&state, Projection::Tags).await?;
+    min_position.wait(&state, &Tags).await?;
     let tags = projections::tags::list(&state.pool).await?;
     Ok(Json(serde_json::json!({ "tags": tags })))
 }

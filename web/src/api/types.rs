@@ -176,7 +176,7 @@ pub struct RebuildView {
 pub struct ProjectionView {
     /// Its name.
     pub name: String,
-    /// `running`, `rebuilding` or `failed`.
+    /// `running` or `rebuilding`.
     pub state: String,
     /// The last position it applied.
     pub position: i64,
@@ -184,12 +184,23 @@ pub struct ProjectionView {
     pub head: i64,
     /// Events behind the head.
     pub lag: i64,
-    /// The position it failed at.
-    pub failed_position: Option<i64>,
-    /// Why it failed.
-    pub failed_reason: Option<String>,
+    /// Streams it holds on an event it cannot apply.
+    pub parked: Vec<ParkedStreamView>,
     /// Its latest rebuild, if any.
     pub rebuild: Option<RebuildView>,
+}
+
+/// A stream a projection holds on an event it cannot apply.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ParkedStreamView {
+    /// The stream.
+    pub stream_id: String,
+    /// The position of the event it stopped at.
+    pub position: i64,
+    /// That event's type.
+    pub event_type: String,
+    /// Why it cannot be applied.
+    pub reason: String,
 }
 
 /// `GET /admin/projections`.

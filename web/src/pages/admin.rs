@@ -1,5 +1,6 @@
-//! The admin page: projections (position, lag, state, rebuild with live progress, retry or
-//! skip after a failure), signing-key rotation, and users with their roles.
+//! The admin page: projections (position, lag, state, rebuild with live progress, and the
+//! streams each holds on a poison event, to retry or skip), signing-key rotation, and users
+//! with their roles.
 
 use crate::api::types::{ProjectionList, ProjectionView, Rotated, UserList, UserView};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
@@ -141,23 +142,29 @@ fn projections() -> Html {
                 <tbody>
                     { for projections.iter().map(|projection| {
                         let name = projection.name.clone();
-                        let rebuilding = projection.rebuild.as_ref().is_some_and(|rebuild| matches!(rebuild.state.as_str(), "running" | "cancelling"));
+                        let rebuilding = projection.rebuild.as_ref().is_some_and(|rebuild| matches!(rebuild.state.as_str(), "requested" | "running" | "cancelling"));
                         html! {
                             <tr key={name.clone()} data-testid="projection-row" data-name={name.clone()}>
                                 <th scope="row">{ name.clone() }</th>
                                 <td><span class={classes!("pill", format!("pill-{}", projection.state))} data-testid="projection-state">{ projection.state.clone() }</span>
-                                    if let Some(reason) = &projection.failed_reason {
-                                        <p class="field-error">{ format!("at position {}: {reason}", projection.failed_position.unwrap_or_default()) }</p>
-                                    }
+                                    { for projection.parked.iter().map(|parked| {
+                                        let base = format!("/admin/projections/{name}/parked/{}", parked.stream_id);
+                                        html! {
+                                            <div class="parked" data-testid="parked-stream" data-stream={parked.stream_id.clone()}>
+                                                <p class="field-error">{ format!("Stream {} parked at position {} ({}): {}", parked.stream_id, parked.position, parked.event_type, parked.reason) }</p>
+                                                <div class="row-actions">
+                                                    { action("Retry", "POST", format!("{base}/retry"), "") }
+                                                    { action("Skip event", "POST", format!("{base}/skip"), "button-danger") }
+                                                </div>
+                                            </div>
+                                        }
+                                    }) }
                                 </td>
                                 <td class="numeric">{ format!("{} / {}", projection.position, projection.head) }</td>
                                 <td class="numeric">{ projection.lag }</td>
                                 <td>{ rebuild_progress(projection) }</td>
                                 <td><div class="row-actions">
-                                    if projection.state == "failed" {
-                                        { action("Retry", "POST", format!("/admin/projections/{name}/retry"), "") }
-                                        { action("Skip event", "POST", format!("/admin/projections/{name}/skip"), "button-danger") }
-                                    } else if rebuilding {
+                                    if rebuilding {
                                         { action("Cancel", "DELETE", format!("/admin/projections/{name}/rebuild"), "button-ghost") }
                                     } else {
                                         { action("Rebuild", "POST", format!("/admin/projections/{name}/rebuild"), "button-ghost") }

@@ -7,11 +7,11 @@
 use super::queue::{self, Job};
 use crate::pause;
 use crate::wake::Wake;
-use commands::RecordedEvent;
 use domain::creature::CreatureEvent;
 use projections::Checkpoint;
 use projections::lease::{AVATAR_DISPATCH, Lease};
-use projections::reader::read_after;
+use projections::projection::{AnyEvent, Reads};
+use projections::reader::{Logged, read_after};
 use sqlx::{PgPool, Row};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -21,6 +21,12 @@ use uuid::Uuid;
 const BATCH: i64 = 200;
 /// The checkpoint row.
 const NAME: &str = "avatar_jobs";
+/// The events it reads.
+const READS: Reads = Reads {
+    stream_types: &["creature"],
+    event_types: Some(&["AvatarRequested"]),
+    filtered_stream_types: &["creature"],
+};
 
 /// Dispatches until `stop` turns true.
 pub async fn dispatch(
@@ -97,20 +103,15 @@ async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<boo
     .fetch_one(&mut *tx)
     .await
     .map_err(|error| error.to_string())?;
-    let start = Checkpoint {
-        transaction_id: row.get::<String, _>("xid").parse().unwrap_or_default(),
-        position: row.get("position"),
-    };
-    let events = read_after(&mut tx, start, BATCH)
+    let start = Checkpoint::from_row(&row, "xid", "position").map_err(|error| error.to_string())?;
+    let read = read_after(&mut tx, start, BATCH, &READS)
         .await
         .map_err(|error| error.to_string())?;
-    let Some(last) = events.last().map(|ordered| ordered.checkpoint) else {
+    let last = read.reached(start);
+    if last == start {
         return Ok(false);
-    };
-    let jobs: Vec<Job> = events
-        .iter()
-        .filter_map(|ordered| requested(&ordered.event))
-        .collect();
+    }
+    let jobs: Vec<Job> = read.events.iter().filter_map(requested).collect();
     // Enqueued before the checkpoint commits: a crash in between enqueues twice, which the
     // jobs shrug off (the outcome is recorded once).
     queue::ensure_group(&mut redis, stream)
@@ -127,15 +128,12 @@ async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<boo
         .await
         .map_err(|error| error.to_string())?;
     tx.commit().await.map_err(|error| error.to_string())?;
-    Ok(events.len() as i64 == BATCH)
+    Ok(!read.complete)
 }
 
-fn requested(event: &RecordedEvent) -> Option<Job> {
-    if event.stream_type != "creature" || event.event_type != "AvatarRequested" {
-        return None;
-    }
-    match event.decode::<CreatureEvent>() {
-        Ok(CreatureEvent::AvatarRequested { request_id }) => Some(Job {
+fn requested(event: &Logged) -> Option<Job> {
+    match event.clone().decode().map(|decoded| decoded.event) {
+        Ok(AnyEvent::Creature(CreatureEvent::AvatarRequested { request_id })) => Some(Job {
             creature: event.stream_id,
             request: request_id,
         }),

@@ -8,7 +8,6 @@ use commands::{CommandHandler, EventStore};
 use domain::creature::{Creature, CreatureCommand};
 use domain::values::{CreatureName, Description, Species, Traits};
 use domain::{Actor, Role, UserId};
-use projections::Projection;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -328,7 +327,7 @@ async fn a_redis_that_lost_the_jobs_is_reconciled_and_replays_enqueue_nothing() 
     };
     let before = length(connection.clone(), stream.clone()).await;
     assert!(before >= 2, "the reconciled jobs were added");
-    for projection in Projection::ALL {
+    for projection in projections::projection::ALL {
         for table in projection.tables() {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "TRUNCATE {}.{table}",

@@ -8,7 +8,6 @@ use domain::tag::{Tag, TagCommand};
 use domain::user::{User, UserCommand};
 use domain::values::{CreatureName, Description, DisplayName, Email, Species, TagName, Traits};
 use domain::{Actor, Aggregate, Role, TagId, UserId};
-use projections::Projection;
 use serde_json::json;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
@@ -186,7 +185,7 @@ pub async fn wait_for_head(pool: &PgPool, within: Duration) {
         .fetch_one(pool)
         .await
         .unwrap();
-    for projection in Projection::ALL {
+    for projection in projections::projection::ALL {
         while !projections::status::has_passed(pool, projection, head)
             .await
             .unwrap()
@@ -206,18 +205,23 @@ pub async fn assert_equals_replay(pool: &PgPool) {
     projections::testing::assert_equals_replay(pool).await;
 }
 
-/// Asserts every projection applied each event of the log exactly once.
+/// Asserts every projection applied each event it reads exactly once.
 pub async fn assert_applied_once(pool: &PgPool) {
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let applied: Vec<(String, i64)> =
-        sqlx::query_as("SELECT name, events_applied FROM projection_checkpoints ORDER BY name")
-            .fetch_all(pool)
+    for projection in projections::projection::ALL {
+        let total = projections::testing::events_read_by(pool, projection)
             .await
             .unwrap();
-    for (name, applied) in applied {
-        assert_eq!(applied, total, "{name} applied {applied} events of {total}");
+        let applied: i64 =
+            sqlx::query_scalar("SELECT events_applied FROM projection_checkpoints WHERE name = $1")
+                .bind(projection.name())
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            applied,
+            total,
+            "{} applied {applied} events of {total}",
+            projection.name()
+        );
     }
 }

@@ -7,7 +7,6 @@ use crate::helpers::{
 };
 use commands::testing::TestDatabase;
 use commands::{CommandHandler, EventStore};
-use projections::Projection;
 use std::time::{Duration, Instant};
 use worker::lease::LEASE_CLASS;
 
@@ -28,7 +27,7 @@ async fn leases(pool: &sqlx::PgPool) -> Vec<(i32, i64)> {
 
 async fn wait_for_leases(pool: &sqlx::PgPool) {
     let deadline = Instant::now() + Duration::from_secs(15);
-    let all: Vec<(i32, i64)> = Projection::ALL
+    let all: Vec<(i32, i64)> = projections::projection::ALL
         .iter()
         .map(|projection| (projection.index(), 1))
         .collect();
