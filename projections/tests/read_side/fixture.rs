@@ -93,6 +93,23 @@ impl Fixture {
         id
     }
 
+    /// Runs a creature command the domain may refuse; whether it ran.
+    pub async fn try_command(&self, id: Uuid, command: CreatureCommand, actor: Actor) -> bool {
+        self.handler
+            .execute(Command::<Creature> {
+                stream_id: id,
+                command,
+                actor,
+                metadata: EventMetadata::new(&actor, Uuid::now_v7()),
+                expected_version: None,
+                side_write: None,
+                answer: None,
+                idempotency: None,
+            })
+            .await
+            .is_ok()
+    }
+
     pub async fn command(&self, id: Uuid, command: CreatureCommand, actor: Actor) -> i64 {
         self.run::<Creature>(id, command, actor).await
     }

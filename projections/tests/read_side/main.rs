@@ -1,6 +1,7 @@
 //! The read side against a real PostgreSQL: ordering, failures, idempotency and queries.
 
 mod fixture;
+mod generated;
 
 mod ordering;
 mod parked;
