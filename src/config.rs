@@ -106,7 +106,7 @@ impl RedisConfig {
 #[derive(Args, Clone, Debug)]
 pub struct WorkerConfig {
     /// Events a projection applies per transaction.
-    #[arg(long, env = "WORKER_BATCH_SIZE", default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    #[arg(long, env = "WORKER_BATCH_SIZE", default_value_t = 5_000, value_parser = clap::value_parser!(i64).range(1..=50_000))]
     pub worker_batch_size: i64,
     /// How often (milliseconds) to look for new events while Redis is unreachable.
     #[arg(long, env = "WORKER_POLL_MS", default_value_t = 500)]

@@ -49,7 +49,7 @@ impl WorkerSettings {
         Self {
             redis_url: redis_url.into(),
             redis_prefix: redis_prefix.into(),
-            batch_size: 500,
+            batch_size: 5_000,
             poll_interval: Duration::from_millis(500),
             idle_interval: Duration::from_secs(5),
             avatars: None,
