@@ -10,7 +10,7 @@
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
 use crate::projection::{Projection, use_schema};
-use crate::reader::{Decoded, LOGGED_COLUMNS, Logged};
+use crate::reader::{Decoded, LOGGED_COLUMNS, Logged, Poison};
 use crate::runner::lock_checkpoint;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -44,32 +44,11 @@ pub(crate) async fn held(conn: &mut PgConnection) -> Result<HashSet<Uuid>, sqlx:
     Ok(ids.into_iter().collect())
 }
 
-/// The event a stream is parked at.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Poisoned<'a> {
-    /// Its stream.
-    pub stream_id: Uuid,
-    /// Its position.
-    pub position: i64,
-    /// Its type.
-    pub event_type: &'a str,
-}
-
-impl<'a> From<&'a Logged> for Poisoned<'a> {
-    fn from(event: &'a Logged) -> Self {
-        Self {
-            stream_id: event.stream_id,
-            position: event.checkpoint.position,
-            event_type: &event.event_type,
-        }
-    }
-}
-
 /// Parks `event`'s stream at it, for `error` (in the schema on the search path).
 pub(crate) async fn park(
     conn: &mut PgConnection,
     projection: &dyn Projection,
-    event: Poisoned<'_>,
+    event: &Poison,
     error: &ApplyError,
 ) -> Result<(), sqlx::Error> {
     park_reason(conn, projection, event, &error.to_string()).await
@@ -79,7 +58,7 @@ pub(crate) async fn park(
 pub(crate) async fn park_reason(
     conn: &mut PgConnection,
     projection: &dyn Projection,
-    event: Poisoned<'_>,
+    event: &Poison,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
     tracing::error!(
@@ -97,7 +76,7 @@ pub(crate) async fn park_reason(
     )
     .bind(event.stream_id)
     .bind(event.position)
-    .bind(event.event_type)
+    .bind(&event.event_type)
     .bind(reason)
     .execute(conn)
     .await?;
@@ -208,10 +187,10 @@ pub async fn resume(
     let mut decoded: Vec<Decoded> = Vec::with_capacity(held.len());
     let mut poison = None;
     for event in held {
-        match event.clone().decode() {
+        match event.decode_or_poison() {
             Ok(event) => decoded.push(event),
-            Err(error) => {
-                poison = Some((event, error));
+            Err(poisoned) => {
+                poison = Some(poisoned);
                 break;
             }
         }
@@ -231,9 +210,9 @@ pub async fn resume(
     }
     let outcome = match poison {
         Some((event, error)) => {
-            park(&mut tx, projection, (&event).into(), &error).await?;
+            park(&mut tx, projection, &event, &error).await?;
             Resumed::Parked {
-                position: event.checkpoint.position,
+                position: event.position,
                 reason: error.to_string(),
             }
         }

@@ -13,9 +13,10 @@
 //! version of the stream committed (`append_to_stream` checks that it is the first write).
 //!
 //! A projection reads only the events it folds ([`Reads`]), but its checkpoint must still pass
-//! the others, or a read waiting for a position it never folds would wait for ever. So the
-//! same statement also returns the last readable event of any kind (the *tail*): once a batch
-//! comes back short, everything readable up to the tail is applied.
+//! the others, or a read waiting for a position it never folds would wait for ever. So a read
+//! scans a window of the log (up to its limit of events of any kind), returns the payloads of
+//! those the projection folds, and its checkpoint moves to the window's end: a projection that
+//! folds few events still advances a window at a time, at the cost of a scan.
 
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
@@ -75,6 +76,13 @@ pub const LOGGED_COLUMNS: &str = "e.transaction_id::text AS xid, e.position, e.s
 impl Logged {
     /// Reads a row selected with [`LOGGED_COLUMNS`].
     pub fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
+        let mut event = Self::from_row_without_payload(row)?;
+        event.payload = row.try_get("payload")?;
+        Ok(event)
+    }
+
+    /// Reads a row selected with [`LOGGED_COLUMNS`] but its payload (left `null`).
+    fn from_row_without_payload(row: &PgRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
             checkpoint: Checkpoint::from_row(row, "xid", "position")?,
             stream_id: row.try_get("stream_id")?,
@@ -82,7 +90,7 @@ impl Logged {
             version: row.try_get("version")?,
             event_type: row.try_get("event_type")?,
             schema_version: row.try_get("schema_version")?,
-            payload: row.try_get("payload")?,
+            payload: serde_json::Value::Null,
             recorded_at: row.try_get("recorded_at")?,
         })
     }
@@ -103,58 +111,76 @@ impl Logged {
             event,
         })
     }
+
+    /// Decodes it; a poison event gives back what parking its stream needs, with the error.
+    pub fn decode_or_poison(self) -> Result<Decoded, (Poison, ApplyError)> {
+        let poison = Poison {
+            stream_id: self.stream_id,
+            position: self.checkpoint.position,
+            event_type: self.event_type.clone(),
+        };
+        self.decode().map_err(|error| (poison, error))
+    }
+}
+
+/// The event a stream is parked at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Poison {
+    /// Its stream.
+    pub stream_id: Uuid,
+    /// Its position.
+    pub position: i64,
+    /// Its stored type.
+    pub event_type: String,
 }
 
 /// What one read returned.
 #[derive(Debug, Default)]
 pub struct Read {
-    /// Up to the limit of the events the projection folds, in commit-safe order.
+    /// The events of the window the projection folds, in commit-safe order.
     pub events: Vec<Logged>,
-    /// The last readable event of any kind after the start, if any.
-    pub tail: Option<Checkpoint>,
-    /// Whether `events` is everything readable the projection folds (fewer than the limit).
+    /// The last event of the window, of any kind.
+    pub last: Option<Checkpoint>,
+    /// Whether the window reached everything readable now (it was shorter than the limit).
     pub complete: bool,
 }
 
 impl Read {
-    /// Where the reader stands once `events` are applied: the tail when the read was
-    /// complete, else the last event read.
+    /// Where the reader stands once `events` are applied: the end of the window.
     pub fn reached(&self, start: Checkpoint) -> Checkpoint {
-        let last = self.events.last().map(|event| event.checkpoint);
-        if self.complete {
-            self.tail.or(last).unwrap_or(start).max(start)
-        } else {
-            last.unwrap_or(start)
-        }
+        self.last.unwrap_or(start).max(start)
     }
 }
 
-/// Up to `limit` events after `after` that `reads` selects, in commit-safe order, with the
-/// tail, all from one snapshot.
+/// The window of up to `limit` events after `after`, in commit-safe order, with the payloads
+/// of those `reads` selects.
 pub async fn read_after(
     conn: &mut PgConnection,
     after: Checkpoint,
     limit: i64,
     reads: &Reads,
 ) -> Result<Read, sqlx::Error> {
-    let sql = format!(
-        "WITH bound AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin), \
-         tail AS MATERIALIZED ( \
-             SELECT e.transaction_id, e.position FROM events e, bound \
+    // The window is scanned once; only the events the projection reads, and the window's
+    // last event, come back.
+    let sql = "WITH w AS MATERIALIZED ( \
+             SELECT e.transaction_id, e.position, e.stream_id, e.stream_type, e.version, \
+                 e.event_type, e.schema_version, e.recorded_at, e.payload, \
+                 e.stream_type = ANY($4) AND ($5::text[] IS NULL OR e.event_type = ANY($5) \
+                     OR e.stream_type <> ALL($6)) AS wanted \
+             FROM events e \
              WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2) \
-               AND e.transaction_id < bound.xmin \
-             ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1), \
-         batch AS ( \
-             SELECT {LOGGED_COLUMNS} FROM events e, bound \
-             WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2) \
-               AND e.transaction_id < bound.xmin \
-               AND e.stream_type = ANY($4) \
-               AND ($5::text[] IS NULL OR e.event_type = ANY($5) OR e.stream_type <> ALL($6)) \
-             ORDER BY e.transaction_id, e.position LIMIT $3) \
-         SELECT batch.*, tail.transaction_id::text AS tail_xid, tail.position AS tail_position \
-         FROM tail LEFT JOIN batch ON true ORDER BY batch.xid::xid8, batch.position"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+               AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+             ORDER BY e.transaction_id, e.position \
+             LIMIT $3), \
+         last AS (SELECT transaction_id, position FROM w \
+             ORDER BY transaction_id DESC, position DESC LIMIT 1) \
+         SELECT w.transaction_id::text AS xid, w.position, w.stream_id, w.stream_type, \
+             w.version, w.event_type, w.schema_version, w.recorded_at, \
+             CASE WHEN w.wanted THEN w.payload END AS payload, \
+             (SELECT count(*) FROM w) AS scanned \
+         FROM w WHERE w.wanted OR (w.transaction_id, w.position) = (SELECT * FROM last) \
+         ORDER BY w.transaction_id, w.position";
+    let rows = sqlx::query(sql)
         .bind(after.transaction_id_text())
         .bind(after.position)
         .bind(limit)
@@ -163,15 +189,25 @@ pub async fn read_after(
         .bind(reads.filtered_stream_types)
         .fetch_all(conn)
         .await?;
-    let mut read = Read::default();
+    let scanned: i64 = match rows.first() {
+        Some(row) => row.try_get("scanned")?,
+        None => 0,
+    };
+    let mut read = Read {
+        complete: scanned < limit,
+        ..Read::default()
+    };
     for row in &rows {
-        if read.tail.is_none() {
-            read.tail = Some(Checkpoint::from_row(row, "tail_xid", "tail_position")?);
-        }
-        if row.try_get::<Option<i64>, _>("position")?.is_some() {
-            read.events.push(Logged::from_row(row)?);
+        let payload: Option<serde_json::Value> = row.try_get("payload")?;
+        match payload {
+            Some(payload) => {
+                let mut event = Logged::from_row_without_payload(row)?;
+                event.payload = payload;
+                read.last = Some(event.checkpoint);
+                read.events.push(event);
+            }
+            None => read.last = Some(Checkpoint::from_row(row, "xid", "position")?),
         }
     }
-    read.complete = (read.events.len() as i64) < limit;
     Ok(read)
 }

@@ -17,7 +17,7 @@ use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
 use crate::parked;
 use crate::projection::{Projection, use_schema};
-use crate::reader::{self, Decoded, Logged};
+use crate::reader::{self, Decoded, Logged, Poison};
 use serde_json::json;
 use sqlx::{Acquire, PgConnection, PgPool};
 use std::collections::{BTreeSet, HashSet};
@@ -54,6 +54,38 @@ pub async fn run_batch(
     Ok(outcome)
 }
 
+/// A window of the log read and decoded, not applied yet.
+pub(crate) struct Fetched {
+    /// Where the window starts.
+    start: Checkpoint,
+    /// Where it ends.
+    reached: Checkpoint,
+    /// Whether it reached everything readable.
+    caught_up: bool,
+    /// The events the projection reads, each decoded or found poison.
+    events: Vec<Result<Decoded, (Poison, ApplyError)>>,
+}
+
+/// Reads the window after `start` and decodes each event once.
+async fn fetch(
+    conn: &mut PgConnection,
+    projection: &dyn Projection,
+    start: Checkpoint,
+    limit: i64,
+) -> Result<Fetched, sqlx::Error> {
+    let read = reader::read_after(conn, start, limit, &projection.reads()).await?;
+    Ok(Fetched {
+        start,
+        reached: read.reached(start),
+        caught_up: read.complete,
+        events: read
+            .events
+            .into_iter()
+            .map(Logged::decode_or_poison)
+            .collect(),
+    })
+}
+
 /// Reads and applies the events after `start` in the schema on the search path, and moves the
 /// checkpoint of the projection (`live`) or of its rebuild.
 pub(crate) async fn apply_next(
@@ -63,9 +95,22 @@ pub(crate) async fn apply_next(
     limit: i64,
     live: bool,
 ) -> Result<BatchOutcome, ApplyError> {
-    let read = reader::read_after(conn, start, limit, &projection.reads()).await?;
-    let reached = read.reached(start);
-    let caught_up = read.complete;
+    let fetched = fetch(conn, projection, start, limit).await?;
+    apply_fetched(conn, projection, fetched, live).await
+}
+
+async fn apply_fetched(
+    conn: &mut PgConnection,
+    projection: &dyn Projection,
+    fetched: Fetched,
+    live: bool,
+) -> Result<BatchOutcome, ApplyError> {
+    let Fetched {
+        start,
+        reached,
+        caught_up,
+        events,
+    } = fetched;
     if reached == start {
         return Ok(BatchOutcome {
             applied: 0,
@@ -74,13 +119,13 @@ pub(crate) async fn apply_next(
             caught_up,
         });
     }
-    let mut held = if read.events.is_empty() {
+    let mut held = if events.is_empty() {
         HashSet::new()
     } else {
         parked::held(conn).await?
     };
     let already = held.len();
-    let events = decode(conn, projection, read.events, &mut held).await?;
+    let events = hold_and_park(conn, projection, events, &mut held).await?;
     let applied = apply(conn, projection, events, &mut held).await?;
     if live {
         save_checkpoint(conn, projection, reached, applied.len()).await?;
@@ -96,18 +141,72 @@ pub(crate) async fn apply_next(
     })
 }
 
-/// Runs batches until the projection has applied everything readable now.
+/// Runs batches until the projection has applied everything readable now. The next window is
+/// read and decoded on a connection of its own while the current one is written, so reading
+/// and writing overlap; a window read from a checkpoint that moved meanwhile (another runner)
+/// is dropped and read again.
 pub async fn catch_up(
     pool: &PgPool,
-    projection: &dyn Projection,
+    projection: &'static dyn Projection,
     batch: i64,
 ) -> Result<BatchOutcome, ApplyError> {
-    loop {
-        let outcome = run_batch(pool, projection, batch).await?;
+    let start = {
+        let row = sqlx::query(
+            "SELECT transaction_id::text AS xid, position FROM projection_checkpoints WHERE name = $1",
+        )
+        .bind(projection.name())
+        .fetch_optional(pool)
+        .await?;
+        match row {
+            Some(row) => Checkpoint::from_row(&row, "xid", "position")?,
+            None => return run_batch(pool, projection, batch).await,
+        }
+    };
+    let mut ahead = Some(read_ahead(pool, projection, start, batch));
+    while let Some(reading) = ahead.take() {
+        let fetched = reading
+            .await
+            .map_err(|error| ApplyError::Database(sqlx::Error::Protocol(error.to_string())))??;
+        if !fetched.caught_up {
+            ahead = Some(read_ahead(pool, projection, fetched.reached, batch));
+        }
+        let mut tx = pool.begin().await?;
+        use_schema(&mut tx, projection.schema()).await?;
+        let locked = lock_checkpoint(&mut tx, projection).await?;
+        let outcome = if locked == fetched.start {
+            apply_fetched(&mut tx, projection, fetched, true).await?
+        } else {
+            if let Some(stale) = ahead.take() {
+                stale.abort();
+            }
+            let outcome = apply_next(&mut tx, projection, locked, batch, true).await?;
+            if !outcome.caught_up {
+                ahead = Some(read_ahead(pool, projection, outcome.checkpoint, batch));
+            }
+            outcome
+        };
+        tx.commit().await?;
         if outcome.caught_up {
+            if let Some(extra) = ahead.take() {
+                extra.abort();
+            }
             return Ok(outcome);
         }
     }
+    run_batch(pool, projection, batch).await
+}
+
+fn read_ahead(
+    pool: &PgPool,
+    projection: &'static dyn Projection,
+    start: Checkpoint,
+    limit: i64,
+) -> tokio::task::JoinHandle<Result<Fetched, sqlx::Error>> {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let mut conn = pool.acquire().await?;
+        fetch(&mut conn, projection, start, limit).await
+    })
 }
 
 /// Locks the projection's checkpoint row for this transaction (creating it if it is new).
@@ -126,25 +225,22 @@ pub(crate) async fn lock_checkpoint(
     Checkpoint::from_row(&row, "xid", "position")
 }
 
-/// Decodes each event once; a poison one parks its stream, and the events of parked streams
-/// are held.
-async fn decode(
+/// Holds the events of parked streams; a poison event parks its stream.
+async fn hold_and_park(
     conn: &mut PgConnection,
     projection: &dyn Projection,
-    events: Vec<Logged>,
+    events: Vec<Result<Decoded, (Poison, ApplyError)>>,
     held: &mut HashSet<Uuid>,
 ) -> Result<Vec<Decoded>, sqlx::Error> {
     let mut decoded = Vec::with_capacity(events.len());
     for event in events {
-        if held.contains(&event.stream_id) {
-            continue;
-        }
-        let stream = event.stream_id;
-        match event.clone().decode() {
+        match event {
+            Ok(event) if held.contains(&event.stream_id) => {}
             Ok(event) => decoded.push(event),
-            Err(error) => {
-                parked::park(conn, projection, (&event).into(), &error).await?;
-                held.insert(stream);
+            Err((poison, _)) if held.contains(&poison.stream_id) => {}
+            Err((poison, error)) => {
+                parked::park(conn, projection, &poison, &error).await?;
+                held.insert(poison.stream_id);
             }
         }
     }
@@ -199,12 +295,12 @@ async fn apply(
                 if !error.is_poison() {
                     return Err(error);
                 }
-                let poisoned = parked::Poisoned {
+                let poison = Poison {
                     stream_id: event.stream_id,
                     position: event.position(),
-                    event_type: event.event.event_type(),
+                    event_type: event.event.event_type().to_owned(),
                 };
-                parked::park(conn, projection, poisoned, &error).await?;
+                parked::park(conn, projection, &poison, &error).await?;
                 held.insert(event.stream_id);
             }
         }

@@ -7,7 +7,7 @@
 use crate::checkpoint::Checkpoint;
 use crate::parked;
 use crate::projection::{BulkLoad, Projection, use_schema};
-use crate::reader::{LOGGED_COLUMNS, Logged};
+use crate::reader::{LOGGED_COLUMNS, Logged, Poison};
 use crate::rebuild::RebuildError;
 use futures::TryStreamExt;
 use sqlx::PgPool;
@@ -55,7 +55,7 @@ pub async fn bound(pool: &PgPool) -> Result<Bound, sqlx::Error> {
 struct Chunk {
     rows: Box<dyn BulkLoad>,
     events: i64,
-    parked: Vec<(Logged, String)>,
+    parked: Vec<(Poison, String)>,
 }
 
 /// Folds every event below `bound` that the projection reads into `shadow`'s tables;
@@ -77,7 +77,7 @@ pub async fn load(
                 use_schema(&mut tx, &shadow).await?;
                 chunk.rows.flush(&mut tx).await?;
                 for (event, reason) in &chunk.parked {
-                    parked::park_reason(&mut tx, projection, event.into(), reason).await?;
+                    parked::park_reason(&mut tx, projection, event, reason).await?;
                 }
                 let cancelled =
                     super::record_bulk_progress(&mut tx, projection, chunk.events).await?;
@@ -149,11 +149,11 @@ async fn fold(
         if stream_parked || skipped.contains(&event.checkpoint.position) {
             continue;
         }
-        match event.clone().decode() {
+        match event.decode_or_poison() {
             Ok(decoded) => chunk.rows.add(&decoded),
-            Err(error) => {
+            Err((poison, error)) => {
                 stream_parked = true;
-                chunk.parked.push((event, error.to_string()));
+                chunk.parked.push((poison, error.to_string()));
             }
         }
     }

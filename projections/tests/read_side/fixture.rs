@@ -116,14 +116,14 @@ impl Fixture {
 
     /// Runs the projection over everything readable now. Write transactions still open
     /// anywhere on the server (other tests' too) can hold events back, see `reader`.
-    pub async fn run_once(&self, projection: &dyn projections::Projection) {
+    pub async fn run_once(&self, projection: &'static dyn projections::Projection) {
         projections::runner::catch_up(&self.db.pool, projection, 100)
             .await
             .unwrap();
     }
 
     /// Runs the projection until it has applied every committed event.
-    pub async fn catch_up(&self, projection: &dyn projections::Projection) {
+    pub async fn catch_up(&self, projection: &'static dyn projections::Projection) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             self.run_once(projection).await;
