@@ -7,11 +7,24 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{PgPool, Row};
 
+/// Whether a projection is being rebuilt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectionState {
+    /// It folds the log as it grows.
+    Running,
+    /// It does, and a rebuild of it is requested, running or being cancelled (the live tables
+    /// keep serving meanwhile).
+    Rebuilding,
+}
+
 /// A projection's state for operators.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProjectionStatus {
     /// Its name.
     pub name: String,
+    /// Whether it is being rebuilt.
+    pub state: ProjectionState,
     /// The global position of the last event it applied.
     pub position: i64,
     /// How many events it has applied.
@@ -32,6 +45,8 @@ pub struct ProjectionStatus {
 pub async fn statuses(pool: &PgPool) -> Result<Vec<ProjectionStatus>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT c.name, c.position, c.events_applied, c.updated_at, \
+             EXISTS (SELECT 1 FROM projection_rebuilds r WHERE r.name = c.name \
+                 AND r.state IN ('requested', 'running', 'cancelling')) AS rebuilding, \
              (SELECT COALESCE(max(position), 0) FROM events) AS head, l.lag, \
              COALESCE(EXTRACT(EPOCH FROM now() - l.oldest), 0)::float8 AS lag_seconds \
          FROM projection_checkpoints c \
@@ -48,8 +63,14 @@ pub async fn statuses(pool: &PgPool) -> Result<Vec<ProjectionStatus>, sqlx::Erro
             Some(projection) => parked::list(pool, projection).await?,
             None => Vec::new(),
         };
+        let rebuilding: bool = row.try_get("rebuilding")?;
         statuses.push(ProjectionStatus {
             name,
+            state: if rebuilding {
+                ProjectionState::Rebuilding
+            } else {
+                ProjectionState::Running
+            },
             position: row.try_get("position")?,
             events_applied: row.try_get("events_applied")?,
             head: row.try_get("head")?,

@@ -51,17 +51,16 @@ fn stream(text: &str) -> Result<Uuid, ApiError> {
 /// Each projection's state (`running`, `rebuilding`), position, head, lag, parked streams,
 /// and its latest rebuild's progress.
 async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value>, ApiError> {
+    // Rebuilds first: reading them records abandoned ones as failed, which the states reflect.
+    let rebuilds = rebuild::status(&state.pool).await.map_err(internal)?;
     let statuses = projections::status::statuses(&state.pool)
         .await
         .map_err(internal)?;
-    let rebuilds = rebuild::status(&state.pool).await.map_err(internal)?;
     let projections: Vec<Value> = statuses
         .into_iter()
         .map(|status| {
             let rebuild = rebuilds.iter().find(|rebuild| rebuild.name == status.name);
-            let rebuilding = rebuild.is_some_and(|rebuild| rebuild.state.is_active());
             let mut entry = serde_json::to_value(&status).unwrap_or_default();
-            entry["state"] = json!(if rebuilding { "rebuilding" } else { "running" });
             entry["rebuild"] = serde_json::to_value(rebuild).unwrap_or_default();
             entry
         })
