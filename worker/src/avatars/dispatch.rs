@@ -75,17 +75,14 @@ async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<boo
     let mut redis = queue::connect(client)
         .await
         .map_err(|error| error.to_string())?;
-    let exists: bool = redis::cmd("EXISTS")
-        .arg(stream)
-        .query_async(&mut redis)
+    // The stream is created here only: nothing else (consumers, appends) creates it, so a
+    // missing stream is a Redis that lost its data (or a first start), never an empty one.
+    let exists = queue::exists(&mut redis, stream)
         .await
         .map_err(|error| error.to_string())?;
     if !exists {
         let jobs = unfinished(pool).await.map_err(|error| error.to_string())?;
-        queue::ensure_group(&mut redis, stream)
-            .await
-            .map_err(|error| error.to_string())?;
-        queue::push(&mut redis, stream, &jobs)
+        queue::recreate(&mut redis, stream, &jobs)
             .await
             .map_err(|error| error.to_string())?;
         tracing::info!(
@@ -113,10 +110,8 @@ async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<boo
     }
     let jobs: Vec<Job> = read.events.iter().filter_map(requested).collect();
     // Enqueued before the checkpoint commits: a crash in between enqueues twice, which the
-    // jobs shrug off (the outcome is recorded once).
-    queue::ensure_group(&mut redis, stream)
-        .await
-        .map_err(|error| error.to_string())?;
+    // jobs shrug off (the outcome is recorded once). A stream lost since the check above fails
+    // the push, so the checkpoint stays and the next step reconciles.
     queue::push(&mut redis, stream, &jobs)
         .await
         .map_err(|error| error.to_string())?;

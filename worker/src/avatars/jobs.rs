@@ -70,7 +70,11 @@ async fn next_jobs(
     consumer: &str,
     generator: &Generator,
 ) -> redis::RedisResult<Vec<(String, Job)>> {
-    queue::ensure_group(connection, stream).await?;
+    if !queue::join_group(connection, stream).await? {
+        // Only the dispatcher creates the stream, holding every unfinished job: wait for it.
+        tokio::time::sleep(READ_BLOCK).await;
+        return Ok(Vec::new());
+    }
     let reclaimed =
         queue::reclaim(connection, stream, consumer, generator.settings.claim_after).await?;
     if !reclaimed.is_empty() {

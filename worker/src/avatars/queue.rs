@@ -32,26 +32,65 @@ pub async fn connect(client: &redis::Client) -> redis::RedisResult<MultiplexedCo
     .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "connect timed out")))?
 }
 
-/// Creates the stream and the group if they are missing (a Redis that lost its data).
-pub async fn ensure_group(
+/// Joins the consumer group, creating the group (never the stream) if it is missing; whether
+/// the stream exists. Only the dispatcher creates the stream, when it enqueues again every
+/// unfinished request ([`recreate`]): a stream created by anyone else would hide a Redis that
+/// lost its data from the dispatcher, and the lost jobs would never run.
+pub async fn join_group(
     connection: &mut MultiplexedConnection,
     stream: &str,
-) -> redis::RedisResult<()> {
+) -> redis::RedisResult<bool> {
     let created: redis::RedisResult<()> = redis::cmd("XGROUP")
         .arg("CREATE")
         .arg(stream)
         .arg(GROUP)
         .arg("0")
-        .arg("MKSTREAM")
         .query_async(connection)
         .await;
     match created {
-        Err(error) if error.code() == Some("BUSYGROUP") => Ok(()),
-        other => other,
+        Ok(()) => Ok(true),
+        Err(error) if error.code() == Some("BUSYGROUP") => Ok(true),
+        // Without MKSTREAM, a missing stream is an error (of no code of its own).
+        Err(error) if exists(connection, stream).await? => Err(error),
+        Err(_) => Ok(false),
     }
 }
 
-/// Appends jobs.
+/// Whether the stream exists.
+pub async fn exists(
+    connection: &mut MultiplexedConnection,
+    stream: &str,
+) -> redis::RedisResult<bool> {
+    redis::cmd("EXISTS")
+        .arg(stream)
+        .query_async(connection)
+        .await
+}
+
+/// Creates the stream and its group holding `jobs`, at once (one transaction): either all of
+/// it is there or none, so a stream that exists holds the jobs it was recreated with.
+pub async fn recreate(
+    connection: &mut MultiplexedConnection,
+    stream: &str,
+    jobs: &[Job],
+) -> redis::RedisResult<()> {
+    let mut pipe = redis::pipe();
+    pipe.atomic()
+        .cmd("XGROUP")
+        .arg("CREATE")
+        .arg(stream)
+        .arg(GROUP)
+        .arg("0")
+        .arg("MKSTREAM")
+        .ignore();
+    for job in jobs {
+        add(&mut pipe, stream, job, &[]).ignore();
+    }
+    pipe.query_async(connection).await
+}
+
+/// Appends jobs to the stream, which must exist: an append never creates it (that would hide
+/// its loss from the dispatcher, see [`join_group`]), and fails if it is missing.
 pub async fn push(
     connection: &mut MultiplexedConnection,
     stream: &str,
@@ -62,16 +101,34 @@ pub async fn push(
     }
     let mut pipe = redis::pipe();
     for job in jobs {
-        pipe.cmd("XADD")
-            .arg(stream)
-            .arg("*")
-            .arg("creature")
-            .arg(job.creature.to_string())
-            .arg("request")
-            .arg(job.request.to_string())
-            .ignore();
+        add(&mut pipe, stream, job, &["NOMKSTREAM"]);
     }
-    pipe.query_async(connection).await
+    // Without MKSTREAM, an append to a missing stream answers nil instead of an entry's id.
+    let ids: Vec<Option<String>> = pipe.query_async(connection).await?;
+    if ids.iter().any(Option::is_none) {
+        return Err(redis::RedisError::from((
+            redis::ErrorKind::Client,
+            "the avatar job stream is missing",
+        )));
+    }
+    Ok(())
+}
+
+/// Adds `XADD <stream> <options> * creature … request …` of one job to `pipe`.
+fn add<'a>(
+    pipe: &'a mut redis::Pipeline,
+    stream: &str,
+    job: &Job,
+    options: &[&str],
+) -> &'a mut redis::Pipeline {
+    pipe.cmd("XADD")
+        .arg(stream)
+        .arg(options)
+        .arg("*")
+        .arg("creature")
+        .arg(job.creature.to_string())
+        .arg("request")
+        .arg(job.request.to_string())
 }
 
 fn job_of(entry: &StreamId) -> Option<(String, Job)> {

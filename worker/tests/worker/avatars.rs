@@ -271,20 +271,45 @@ async fn a_job_of_a_worker_killed_mid_job_completes_elsewhere_once() {
     rescuer.stop().await;
 }
 
+/// How many entries were ever added to the stream (deleted ones included).
+async fn entries_added(connection: &mut redis::aio::MultiplexedConnection, stream: &str) -> i64 {
+    let info: std::collections::HashMap<String, redis::Value> = redis::cmd("XINFO")
+        .arg("STREAM")
+        .arg(stream)
+        .query_async(connection)
+        .await
+        .unwrap();
+    redis::from_redis_value::<i64>(info["entries-added"].clone()).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_redis_that_lost_the_jobs_is_reconciled_and_replays_enqueue_nothing() {
     let redis = OwnRedis::start(None);
     let db = TestDatabase::create().await;
     let port = free_port();
-    let (worker, prefix) = start_worker(&db, &redis.url(), avatar_settings(port, 2, 2000));
+    // The service is down and a retry waits a minute: no job of this worker records anything.
+    let (doomed, prefix) = start_worker(&db, &redis.url(), avatar_settings(port, 2, 60_000));
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let stream = worker::avatars::queue::stream(&prefix);
+    // On a first start the stream is missing too: the dispatcher creates it, reconciling an
+    // event store with nothing pending yet.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !worker::avatars::queue::exists(&mut connection, &stream)
+        .await
+        .unwrap()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the job stream was never created"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
     let ids = [
         register(&handler, "Smaug").await,
         register(&handler, "Glaurung").await,
     ];
-    let client = redis::Client::open(redis.url()).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-    let stream = worker::avatars::queue::stream(&prefix);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let dispatched: i64 = sqlx::query_scalar(
@@ -303,30 +328,36 @@ async fn a_redis_that_lost_the_jobs_is_reconciled_and_replays_enqueue_nothing() 
         assert!(Instant::now() < deadline, "the jobs were never dispatched");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // The jobs are in Redis, the service is down: now Redis loses everything.
+    // Jobs are enqueued before the checkpoint moves past their requests.
+    assert_eq!(
+        entries_added(&mut connection, &stream).await,
+        2,
+        "both jobs were enqueued"
+    );
+
+    // The worker dies with the jobs it was running, and Redis loses everything: the jobs
+    // survive only as requests without an outcome in the event store, behind the dispatch
+    // checkpoint, so only the reconciliation can bring them back.
+    doomed.task.abort();
+    let _ = doomed.task.await;
     let _: () = redis::cmd("FLUSHALL")
         .query_async(&mut connection)
         .await
         .unwrap();
     start_ai_service(port, Duration::ZERO, Arc::default()).await;
+    let mut settings = settings(&redis.url());
+    settings.redis_prefix = prefix;
+    settings.avatars = Some(avatar_settings(port, 2, 100));
+    let worker = RunningWorker::start(db.pool.clone(), settings);
     for id in ids {
         wait_for_avatar(&db.pool, id, "ready", Duration::from_secs(30)).await;
         assert_eq!(count(&db.pool, "AvatarGenerated", id).await, 1);
     }
+    let before = entries_added(&mut connection, &stream).await;
+    assert_eq!(before, 2, "the reconciliation enqueued both requests again");
 
     // Replaying every projection from the start enqueues no job: the stream's count of
     // entries ever added does not move.
-    let length = |mut connection: redis::aio::MultiplexedConnection, stream: String| async move {
-        let info: std::collections::HashMap<String, redis::Value> = redis::cmd("XINFO")
-            .arg("STREAM")
-            .arg(stream)
-            .query_async(&mut connection)
-            .await
-            .unwrap();
-        redis::from_redis_value::<i64>(info["entries-added"].clone()).unwrap()
-    };
-    let before = length(connection.clone(), stream.clone()).await;
-    assert!(before >= 2, "the reconciled jobs were added");
     for projection in projections::projection::ALL {
         for table in projection.tables() {
             sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -346,7 +377,7 @@ async fn a_redis_that_lost_the_jobs_is_reconciled_and_replays_enqueue_nothing() 
     .unwrap();
     crate::helpers::wait_for_head(&db.pool, Duration::from_secs(30)).await;
     assert_eq!(
-        length(connection, stream).await,
+        entries_added(&mut connection, &stream).await,
         before,
         "no job enqueued by the replay"
     );
