@@ -107,6 +107,37 @@ impl Reads {
         }
     }
 
+    /// The SQL condition on `events e` that selects these events, its three arrays bound as
+    /// `$first`, `$first + 1` and `$first + 2` (see [`Reads::bind`]).
+    pub fn condition(first: usize) -> String {
+        let (types, events, filtered) = (first, first + 1, first + 2);
+        format!(
+            "(e.stream_type = ANY(${types}) AND (${events}::text[] IS NULL \
+               OR e.event_type = ANY(${events}) OR e.stream_type <> ALL(${filtered})))"
+        )
+    }
+
+    /// Binds the arrays [`Reads::condition`] names, in its order.
+    pub fn bind<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        query
+            .bind(self.stream_types)
+            .bind(self.event_types)
+            .bind(self.filtered_stream_types)
+    }
+
+    /// How many events of the log these are.
+    pub async fn count(&self, pool: &sqlx::PgPool) -> Result<i64, sqlx::Error> {
+        let sql = format!("SELECT count(*) FROM events e WHERE {}", Self::condition(1));
+        let row = self
+            .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_one(pool)
+            .await?;
+        sqlx::Row::try_get(&row, 0)
+    }
+
     /// Whether it reads this event.
     pub fn includes(&self, stream_type: &str, event_type: &str) -> bool {
         self.stream_types.contains(&stream_type)

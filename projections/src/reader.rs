@@ -162,11 +162,10 @@ pub async fn read_after(
 ) -> Result<Read, sqlx::Error> {
     // The window is scanned once; only the events the projection reads, and the window's
     // last event, come back.
-    let sql = "WITH w AS MATERIALIZED ( \
+    let sql = format!(
+        "WITH w AS MATERIALIZED ( \
              SELECT e.transaction_id, e.position, e.stream_id, e.stream_type, e.version, \
-                 e.event_type, e.schema_version, e.recorded_at, e.payload, \
-                 e.stream_type = ANY($4) AND ($5::text[] IS NULL OR e.event_type = ANY($5) \
-                     OR e.stream_type <> ALL($6)) AS wanted \
+                 e.event_type, e.schema_version, e.recorded_at, e.payload, {} AS wanted \
              FROM events e \
              WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2) \
                AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
@@ -179,16 +178,14 @@ pub async fn read_after(
              CASE WHEN w.wanted THEN w.payload END AS payload, \
              (SELECT count(*) FROM w) AS scanned \
          FROM w WHERE w.wanted OR (w.transaction_id, w.position) = (SELECT * FROM last) \
-         ORDER BY w.transaction_id, w.position";
-    let rows = sqlx::query(sql)
+         ORDER BY w.transaction_id, w.position",
+        Reads::condition(4)
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(after.transaction_id_text())
         .bind(after.position)
-        .bind(limit)
-        .bind(reads.stream_types)
-        .bind(reads.event_types)
-        .bind(reads.filtered_stream_types)
-        .fetch_all(conn)
-        .await?;
+        .bind(limit);
+    let rows = reads.bind(query).fetch_all(conn).await?;
     let scanned: i64 = match rows.first() {
         Some(row) => row.try_get("scanned")?,
         None => 0,

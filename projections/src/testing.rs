@@ -85,14 +85,5 @@ pub async fn events_read_by(
     pool: &PgPool,
     projection: &dyn Projection,
 ) -> Result<i64, sqlx::Error> {
-    let reads = projection.reads();
-    sqlx::query_scalar(
-        "SELECT count(*) FROM events e WHERE e.stream_type = ANY($1) \
-           AND ($2::text[] IS NULL OR e.event_type = ANY($2) OR e.stream_type <> ALL($3))",
-    )
-    .bind(reads.stream_types)
-    .bind(reads.event_types)
-    .bind(reads.filtered_stream_types)
-    .fetch_one(pool)
-    .await
+    projection.reads().count(pool).await
 }

@@ -6,7 +6,7 @@
 
 use crate::checkpoint::Checkpoint;
 use crate::parked;
-use crate::projection::{BulkLoad, Projection, use_schema};
+use crate::projection::{BulkLoad, Projection, Reads, use_schema};
 use crate::reader::{LOGGED_COLUMNS, Logged, Poison};
 use crate::rebuild::RebuildError;
 use futures::TryStreamExt;
@@ -104,19 +104,16 @@ async fn fold(
     skipped: &HashSet<i64>,
     chunks: mpsc::Sender<Chunk>,
 ) -> Result<(), RebuildError> {
-    let reads = projection.reads();
     let sql = format!(
         "SELECT {LOGGED_COLUMNS} FROM events e \
-         WHERE e.transaction_id < $1::text::xid8 AND e.stream_type = ANY($2) \
-           AND ($3::text[] IS NULL OR e.event_type = ANY($3) OR e.stream_type <> ALL($4)) \
-         ORDER BY e.stream_id, e.version"
+         WHERE e.transaction_id < $1::text::xid8 AND {} \
+         ORDER BY e.stream_id, e.version",
+        Reads::condition(2)
     );
     let mut conn = pool.acquire().await?;
-    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(bound.xmin.to_string())
-        .bind(reads.stream_types)
-        .bind(reads.event_types)
-        .bind(reads.filtered_stream_types)
+    let mut rows = projection
+        .reads()
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bound.xmin.to_string()))
         .fetch(&mut *conn);
     let mut chunk = Chunk {
         rows: projection.bulk(),

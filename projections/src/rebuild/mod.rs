@@ -167,16 +167,7 @@ async fn start(
     projection: &'static dyn Projection,
     lease: Lease,
 ) -> Result<Rebuild, RebuildError> {
-    let reads = projection.reads();
-    let total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM events e WHERE e.stream_type = ANY($1) \
-           AND ($2::text[] IS NULL OR e.event_type = ANY($2) OR e.stream_type <> ALL($3))",
-    )
-    .bind(reads.stream_types)
-    .bind(reads.event_types)
-    .bind(reads.filtered_stream_types)
-    .fetch_one(pool)
-    .await?;
+    let total = projection.reads().count(pool).await?;
     sqlx::query(
         "INSERT INTO projection_rebuilds (name, state, shadow, events_total) VALUES ($1, 'running', $2, $3) \
          ON CONFLICT (name) DO UPDATE SET state = 'running', shadow = EXCLUDED.shadow, transaction_id = '0', \
