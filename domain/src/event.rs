@@ -10,15 +10,26 @@ use serde_json::{Value, json};
 /// tagged serde enums (`{"type", "data"}`); the payload stored is the data.
 pub trait DomainEvent: Serialize + DeserializeOwned {
     /// The newest schema version this code writes and reads for any of its types (a type
-    /// whose version differs overrides [`DomainEvent::schema_version`]).
+    /// whose version differs overrides [`DomainEvent::written_version`]).
     const LATEST_VERSION: u16 = 1;
 
     /// The stored type name, from an exhaustive match on the enum.
     fn event_type(&self) -> &'static str;
 
+    /// The schema version this code writes, and reads without upcasting, for a type name.
+    fn written_version(_event_type: &str) -> u16 {
+        Self::LATEST_VERSION
+    }
+
     /// The schema version this code writes for the event's type.
     fn schema_version(&self) -> u16 {
-        Self::LATEST_VERSION
+        Self::written_version(self.event_type())
+    }
+
+    /// Turns a payload of an older schema version of `event_type` into the shape this code
+    /// writes (types that changed shape override this).
+    fn upcast(_event_type: &str, _schema_version: u16, payload: Value) -> Value {
+        payload
     }
 
     /// The event's data as the JSON payload that is stored.
@@ -26,14 +37,40 @@ pub trait DomainEvent: Serialize + DeserializeOwned {
         encode_data(self)
     }
 
-    /// Reads a stored event, upcasting payloads written by an older schema version (events
-    /// with older versions override this).
+    /// Reads a stored event, upcasting payloads written by an older schema version.
     fn from_stored(
         event_type: &str,
         schema_version: u16,
         payload: Value,
     ) -> Result<Self, DecodeError> {
-        decode_data(event_type, schema_version, Self::LATEST_VERSION, payload)
+        let written = Self::written_version(event_type);
+        let payload = match schema_version {
+            version if version > written => return Err(newer(event_type, version, written)),
+            version if version < written => Self::upcast(event_type, version, payload),
+            _ => payload,
+        };
+        decode_data(event_type, schema_version, written, payload)
+    }
+
+    /// Reads a stored event from its payload's JSON text: straight into the event when it is
+    /// in the shape this code writes (the common case, parsed once), through
+    /// [`DomainEvent::from_stored`] when it must be upcast.
+    fn from_stored_text(
+        event_type: &str,
+        schema_version: u16,
+        payload: &str,
+    ) -> Result<Self, DecodeError> {
+        let written = Self::written_version(event_type);
+        if schema_version != written {
+            let payload = serde_json::from_str(payload)
+                .map_err(|error| malformed(event_type, schema_version, &error))?;
+            return Self::from_stored(event_type, schema_version, payload);
+        }
+        // `["type", data]`, the sequence an adjacently tagged enum reads (see `decode_data`).
+        let tag = serde_json::to_string(event_type)
+            .map_err(|error| malformed(event_type, schema_version, &error))?;
+        let text = format!("[{tag},{payload}]");
+        serde_json::from_str(&text).map_err(|error| malformed(event_type, schema_version, &error))
     }
 
     /// Reads an event whose data is already in this code's newest schema, as the API serves a
@@ -143,17 +180,30 @@ pub(crate) fn decode_data<E: DeserializeOwned>(
     data: Value,
 ) -> Result<E, DecodeError> {
     if schema_version > known {
-        return Err(DecodeError::NewerVersion {
-            event_type: event_type.to_owned(),
-            found: schema_version,
-            known,
-        });
+        return Err(newer(event_type, schema_version, known));
     }
-    serde_json::from_value(json!({ "type": event_type, "data": data })).map_err(|error| {
-        DecodeError::Malformed {
-            event_type: event_type.to_owned(),
-            schema_version,
-            reason: error.to_string(),
-        }
-    })
+    // As the sequence `[type, data]`, which an adjacently tagged enum also reads: the type
+    // comes first, so the data is read straight into its variant (a map would come sorted,
+    // data first, and be buffered before its type is known).
+    serde_json::from_value(Value::Array(vec![
+        Value::String(event_type.to_owned()),
+        data,
+    ]))
+    .map_err(|error| malformed(event_type, schema_version, &error))
+}
+
+fn newer(event_type: &str, found: u16, known: u16) -> DecodeError {
+    DecodeError::NewerVersion {
+        event_type: event_type.to_owned(),
+        found,
+        known,
+    }
+}
+
+fn malformed(event_type: &str, schema_version: u16, error: &serde_json::Error) -> DecodeError {
+    DecodeError::Malformed {
+        event_type: event_type.to_owned(),
+        schema_version,
+        reason: error.to_string(),
+    }
 }

@@ -1,7 +1,7 @@
 //! What happened to a creature, as stored in its stream.
 
 use super::command::AvatarImage;
-use crate::event::{DecodeError, DomainEvent, decode_data};
+use crate::event::DomainEvent;
 use crate::ids::{TagId, UserId};
 use crate::values::{CreatureName, Description, Species, TagName, Traits};
 use serde::{Deserialize, Serialize};
@@ -102,32 +102,17 @@ impl DomainEvent for CreatureEvent {
         }
     }
 
-    fn schema_version(&self) -> u16 {
-        match self {
-            CreatureEvent::CreatureRegistered { .. } => Self::REGISTERED_VERSION,
+    fn written_version(event_type: &str) -> u16 {
+        match event_type {
+            "CreatureRegistered" => Self::REGISTERED_VERSION,
             _ => 1,
         }
     }
 
-    fn from_stored(
-        event_type: &str,
-        schema_version: u16,
-        payload: Value,
-    ) -> Result<Self, DecodeError> {
-        match event_type {
-            "CreatureRegistered" => {
-                let payload = match schema_version {
-                    1 => upcast_registered_v1(payload),
-                    _ => payload,
-                };
-                decode_data(
-                    event_type,
-                    schema_version,
-                    Self::REGISTERED_VERSION,
-                    payload,
-                )
-            }
-            _ => decode_data(event_type, schema_version, 1, payload),
+    fn upcast(event_type: &str, schema_version: u16, payload: Value) -> Value {
+        match (event_type, schema_version) {
+            ("CreatureRegistered", 1) => upcast_registered_v1(payload),
+            _ => payload,
         }
     }
 }

@@ -361,7 +361,13 @@ fn every_event_survives_storage() {
             event.schema_version(),
             event.to_payload(),
         );
-        assert_eq!(stored, Ok(event));
+        let text = CreatureEvent::from_stored_text(
+            event.event_type(),
+            event.schema_version(),
+            &event.to_payload().to_string(),
+        );
+        assert_eq!(stored, Ok(event.clone()));
+        assert_eq!(text, Ok(event));
     }
 }
 
@@ -374,7 +380,10 @@ fn a_version_1_registration_is_upcast_from_a_list_of_trait_names() {
         "traits": ["winged", "fire-breathing"],
         "owner": Uuid::from_u128(1),
     });
+    let from_text =
+        CreatureEvent::from_stored_text("CreatureRegistered", 1, &v1.to_string()).unwrap();
     let event = CreatureEvent::from_stored("CreatureRegistered", 1, v1).unwrap();
+    assert_eq!(from_text, event);
     let CreatureEvent::CreatureRegistered { traits, .. } = event else {
         panic!("not a registration: {event:?}");
     };
@@ -394,6 +403,20 @@ fn events_from_a_newer_schema_or_of_unknown_type_are_refused_not_guessed() {
         CreatureEvent::from_stored("CreatureTeleported", 1, json!({})),
         Err(DecodeError::Malformed { .. })
     ));
+    assert!(matches!(
+        CreatureEvent::from_stored_text(
+            "CreatureRegistered",
+            3,
+            &registered().to_payload().to_string()
+        ),
+        Err(DecodeError::NewerVersion { found: 3, .. })
+    ));
+    for text in ["{}", "not json", "[1, 2]"] {
+        assert!(matches!(
+            CreatureEvent::from_stored_text("CreatureRenamed", 1, text),
+            Err(DecodeError::Malformed { .. })
+        ));
+    }
 }
 
 #[test]
