@@ -179,20 +179,24 @@ impl AnyEvent {
         stream_type: &str,
         event_type: &str,
         schema_version: u16,
-        payload: serde_json::Value,
+        payload: &str,
     ) -> Result<Self, DecodeError> {
         Ok(match stream_type {
-            Creature::STREAM_TYPE => AnyEvent::Creature(CreatureEvent::from_stored(
+            Creature::STREAM_TYPE => AnyEvent::Creature(CreatureEvent::from_stored_text(
                 event_type,
                 schema_version,
                 payload,
             )?),
-            User::STREAM_TYPE => {
-                AnyEvent::User(UserEvent::from_stored(event_type, schema_version, payload)?)
-            }
-            Tag::STREAM_TYPE => {
-                AnyEvent::Tag(TagEvent::from_stored(event_type, schema_version, payload)?)
-            }
+            User::STREAM_TYPE => AnyEvent::User(UserEvent::from_stored_text(
+                event_type,
+                schema_version,
+                payload,
+            )?),
+            Tag::STREAM_TYPE => AnyEvent::Tag(TagEvent::from_stored_text(
+                event_type,
+                schema_version,
+                payload,
+            )?),
             _ => AnyEvent::Other,
         })
     }

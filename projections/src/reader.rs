@@ -12,11 +12,12 @@
 //! transaction's id at its first write, the events insert, which comes after the previous
 //! version of the stream committed (`append_to_stream` checks that it is the first write).
 //!
-//! A projection reads only the events it folds ([`Reads`]), but its checkpoint must still pass
-//! the others, or a read waiting for a position it never folds would wait for ever. So a read
-//! scans a window of the log (up to its limit of events of any kind), returns the payloads of
-//! those the projection folds, and its checkpoint moves to the window's end: a projection that
-//! folds few events still advances a window at a time, at the cost of a scan.
+//! A projection reads only the events it folds ([`Reads`]): one ordered index range per
+//! stream type, and per event type of a filtered stream type, merged, so a projection that
+//! folds a small part of the log never scans the rest. Its checkpoint must still pass the
+//! others, or a read waiting for a position it never folds would wait for ever: a read that
+//! finds fewer events than it asked for has everything committed so far, and its checkpoint
+//! moves to the head of the log (the last event below the bound).
 
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
@@ -63,8 +64,8 @@ pub struct Logged {
     pub event_type: String,
     /// The schema version it was written with.
     pub schema_version: i16,
-    /// Its data.
-    pub payload: serde_json::Value,
+    /// Its data, as JSON text (decoded straight into the event, not through a tree).
+    pub payload: Box<serde_json::value::RawValue>,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
 }
@@ -76,13 +77,6 @@ pub const LOGGED_COLUMNS: &str = "e.transaction_id::text AS xid, e.position, e.s
 impl Logged {
     /// Reads a row selected with [`LOGGED_COLUMNS`].
     pub fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
-        let mut event = Self::from_row_without_payload(row)?;
-        event.payload = row.try_get("payload")?;
-        Ok(event)
-    }
-
-    /// Reads a row selected with [`LOGGED_COLUMNS`] but its payload (left `null`).
-    fn from_row_without_payload(row: &PgRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
             checkpoint: Checkpoint::from_row(row, "xid", "position")?,
             stream_id: row.try_get("stream_id")?,
@@ -90,7 +84,9 @@ impl Logged {
             version: row.try_get("version")?,
             event_type: row.try_get("event_type")?,
             schema_version: row.try_get("schema_version")?,
-            payload: serde_json::Value::Null,
+            payload: row
+                .try_get::<sqlx::types::Json<Box<serde_json::value::RawValue>>, _>("payload")?
+                .0,
             recorded_at: row.try_get("recorded_at")?,
         })
     }
@@ -101,7 +97,7 @@ impl Logged {
             &self.stream_type,
             &self.event_type,
             u16::try_from(self.schema_version).unwrap_or(0),
-            self.payload,
+            self.payload.get(),
         )?;
         Ok(Decoded {
             checkpoint: self.checkpoint,
@@ -137,74 +133,128 @@ pub struct Poison {
 /// What one read returned.
 #[derive(Debug, Default)]
 pub struct Read {
-    /// The events of the window the projection folds, in commit-safe order.
+    /// The events the projection folds, in commit-safe order.
     pub events: Vec<Logged>,
-    /// The last event of the window, of any kind.
+    /// Where the read reached: its last event, or the head of the log when it found fewer
+    /// than it asked for.
     pub last: Option<Checkpoint>,
-    /// Whether the window reached everything readable now (it was shorter than the limit).
+    /// Whether the read reached everything readable now (it found fewer than its limit).
     pub complete: bool,
 }
 
 impl Read {
-    /// Where the reader stands once `events` are applied: the end of the window.
+    /// Where the reader stands once `events` are applied.
     pub fn reached(&self, start: Checkpoint) -> Checkpoint {
         self.last.unwrap_or(start).max(start)
     }
 }
 
-/// The window of up to `limit` events after `after`, in commit-safe order, with the payloads
-/// of those `reads` selects.
+/// The SQL reading up to `$3` events after (`$1`, `$2`) that `reads` selects, its parameters
+/// from `$4` on bound by [`bind_keys`], then the head of the log.
+fn read_sql(reads: &Reads) -> String {
+    let after = "(e.transaction_id, e.position) > ($1::text::xid8, $2) \
+         AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())";
+    let columns = "e.transaction_id, e.position, e.stream_id, e.stream_type, e.version, \
+         e.event_type, e.schema_version, e.recorded_at, e.payload";
+    let mut branches = Vec::new();
+    let mut parameter = 3;
+    for key in keys(reads) {
+        let condition = match key {
+            Key::Stream(_) => {
+                parameter += 1;
+                format!("e.stream_type = ${parameter}")
+            }
+            Key::Event(..) => {
+                parameter += 2;
+                format!(
+                    "e.event_type = ${} AND e.stream_type = ${parameter}",
+                    parameter - 1
+                )
+            }
+        };
+        branches.push(format!(
+            "(SELECT {columns} FROM events e WHERE {condition} AND {after} \
+             ORDER BY e.transaction_id, e.position LIMIT $3)"
+        ));
+    }
+    format!(
+        "(SELECT w.transaction_id::text AS xid, w.position, w.stream_id, w.stream_type, \
+             w.version, w.event_type, w.schema_version, w.recorded_at, w.payload, false AS head \
+         FROM ({}) w ORDER BY w.transaction_id, w.position LIMIT $3) \
+         UNION ALL \
+         (SELECT e.transaction_id::text, e.position, e.stream_id, e.stream_type, e.version, \
+             e.event_type, e.schema_version, e.recorded_at, NULL, true FROM events e \
+         WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1)",
+        branches.join(" UNION ALL ")
+    )
+}
+
+/// One ordered index range of the log.
+enum Key {
+    /// Every event of a stream type.
+    Stream(&'static str),
+    /// The events of one type of a stream type.
+    Event(&'static str, &'static str),
+}
+
+fn keys(reads: &Reads) -> Vec<Key> {
+    let mut keys = Vec::new();
+    for &stream_type in reads.stream_types {
+        match reads.event_types {
+            Some(event_types) if reads.filtered_stream_types.contains(&stream_type) => keys.extend(
+                event_types
+                    .iter()
+                    .map(|&event_type| Key::Event(event_type, stream_type)),
+            ),
+            _ => keys.push(Key::Stream(stream_type)),
+        }
+    }
+    keys
+}
+
+fn bind_keys<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    reads: &Reads,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    for key in keys(reads) {
+        query = match key {
+            Key::Stream(stream_type) => query.bind(stream_type),
+            Key::Event(event_type, stream_type) => query.bind(event_type).bind(stream_type),
+        };
+    }
+    query
+}
+
+/// Up to `limit` events after `after` that `reads` selects, in commit-safe order; one
+/// statement.
 pub async fn read_after(
     conn: &mut PgConnection,
     after: Checkpoint,
     limit: i64,
     reads: &Reads,
 ) -> Result<Read, sqlx::Error> {
-    // The window is scanned once; only the events the projection reads, and the window's
-    // last event, come back.
-    let sql = format!(
-        "WITH w AS MATERIALIZED ( \
-             SELECT e.transaction_id, e.position, e.stream_id, e.stream_type, e.version, \
-                 e.event_type, e.schema_version, e.recorded_at, e.payload, {} AS wanted \
-             FROM events e \
-             WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2) \
-               AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-             ORDER BY e.transaction_id, e.position \
-             LIMIT $3), \
-         last AS (SELECT transaction_id, position FROM w \
-             ORDER BY transaction_id DESC, position DESC LIMIT 1) \
-         SELECT w.transaction_id::text AS xid, w.position, w.stream_id, w.stream_type, \
-             w.version, w.event_type, w.schema_version, w.recorded_at, \
-             CASE WHEN w.wanted THEN w.payload END AS payload, \
-             (SELECT count(*) FROM w) AS scanned \
-         FROM w WHERE w.wanted OR (w.transaction_id, w.position) = (SELECT * FROM last) \
-         ORDER BY w.transaction_id, w.position",
-        Reads::condition(4)
-    );
-    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let query = sqlx::query(sqlx::AssertSqlSafe(read_sql(reads)))
         .bind(after.transaction_id_text())
         .bind(after.position)
         .bind(limit);
-    let rows = reads.bind(query).fetch_all(conn).await?;
-    let scanned: i64 = match rows.first() {
-        Some(row) => row.try_get("scanned")?,
-        None => 0,
-    };
-    let mut read = Read {
-        complete: scanned < limit,
-        ..Read::default()
-    };
+    let rows = bind_keys(query, reads).fetch_all(conn).await?;
+    let mut read = Read::default();
+    let mut head = None;
     for row in &rows {
-        let payload: Option<serde_json::Value> = row.try_get("payload")?;
-        match payload {
-            Some(payload) => {
-                let mut event = Logged::from_row_without_payload(row)?;
-                event.payload = payload;
-                read.last = Some(event.checkpoint);
-                read.events.push(event);
-            }
-            None => read.last = Some(Checkpoint::from_row(row, "xid", "position")?),
+        if row.try_get("head")? {
+            head = Some(Checkpoint::from_row(row, "xid", "position")?);
+        } else {
+            read.events.push(Logged::from_row(row)?);
         }
+    }
+    // The branches come back merged, but nothing in SQL promises it once they are unioned
+    // with the head; a sort of sorted rows is one pass.
+    read.events.sort_by_key(|event| event.checkpoint);
+    read.complete = (read.events.len() as i64) < limit;
+    read.last = read.events.last().map(|event| event.checkpoint);
+    if read.complete {
+        read.last = read.last.max(head);
     }
     Ok(read)
 }
