@@ -14,21 +14,64 @@ const CREATURE_COLUMNS: &str = "id, name, species, description, traits, owner_id
      avatar_request_id, avatar_sha256, avatar_content_type, avatar_failure, archived, version, \
      last_position, created_at, updated_at";
 
-/// Loads the stored rows of the streams in `events` that already had events before them
-/// (a stream whose first event here is its first of all has nothing stored).
+/// Creature rows as one set, its arrays bound by [`bind_rows`] in [`CREATURE_COLUMNS`] order.
+const ROWS: &str = "UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], \
+     $6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::bool[], \
+     $13::int4[], $14::int8[], $15::timestamptz[], $16::timestamptz[])";
+
+/// Binds `rows` as the arrays of [`ROWS`].
+fn bind_rows<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    rows: &[&'q CreatureRow],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    fn column<'q, T>(rows: &[&'q CreatureRow], field: impl Fn(&'q CreatureRow) -> T) -> Vec<T> {
+        rows.iter().map(|row| field(row)).collect()
+    }
+    query
+        .bind(column(rows, |r| r.id))
+        .bind(column(rows, |r| r.name.as_str()))
+        .bind(column(rows, |r| r.species.as_str()))
+        .bind(column(rows, |r| r.description.as_str()))
+        .bind(column(rows, |r| &r.traits))
+        .bind(column(rows, |r| r.owner_id))
+        .bind(column(rows, |r| r.avatar_state.as_str()))
+        .bind(column(rows, |r| r.avatar_request_id))
+        .bind(column(rows, |r| r.avatar_sha256.as_deref()))
+        .bind(column(rows, |r| r.avatar_content_type.as_deref()))
+        .bind(column(rows, |r| r.avatar_failure.as_deref()))
+        .bind(column(rows, |r| r.archived))
+        .bind(column(rows, |r| r.version))
+        .bind(column(rows, |r| r.last_position))
+        .bind(column(rows, |r| r.created_at))
+        .bind(column(rows, |r| r.updated_at))
+}
+
+/// Loads the stored rows of the streams in `events`. A creature whose first event here is its
+/// first of all has no row unless the batch is applied again, which one look at the key
+/// tells; the rows the fold starts from are then the ones [`save`] updates, and every other
+/// row it inserts. Only one runner of a projection writes at a time (the checkpoint lock), so
+/// a row found missing stays missing until the batch writes it.
 pub async fn load(conn: &mut PgConnection, events: &[Decoded]) -> Result<Fold, sqlx::Error> {
     let mut fold = Fold::default();
     let mut seen = HashSet::new();
-    let (mut creatures, mut tags) = (Vec::new(), Vec::new());
+    let (mut creatures, mut fresh, mut tags) = (Vec::new(), Vec::new(), Vec::new());
     for event in events {
-        if !seen.insert(event.stream_id) || event.version <= 1 {
+        if !seen.insert(event.stream_id) {
             continue;
         }
         match event.event {
+            AnyEvent::Creature(_) if event.version <= 1 => fresh.push(event.stream_id),
             AnyEvent::Creature(_) => creatures.push(event.stream_id),
-            AnyEvent::Tag(_) => tags.push(event.stream_id),
-            AnyEvent::User(_) | AnyEvent::Other => {}
+            AnyEvent::Tag(_) if event.version > 1 => tags.push(event.stream_id),
+            AnyEvent::Tag(_) | AnyEvent::User(_) | AnyEvent::Other => {}
         }
+    }
+    if !fresh.is_empty() {
+        let stored: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM creatures WHERE id = ANY($1)")
+            .bind(&fresh)
+            .fetch_all(&mut *conn)
+            .await?;
+        creatures.extend(stored);
     }
     if !creatures.is_empty() {
         let sql = format!("SELECT {CREATURE_COLUMNS} FROM creatures WHERE id = ANY($1)");
@@ -96,71 +139,42 @@ pub async fn load(conn: &mut PgConnection, events: &[Decoded]) -> Result<Fold, s
     Ok(fold)
 }
 
-/// Writes what the fold changed, one statement per table; a row already at or past the
-/// folded version is left alone, and so are its tags.
+/// Writes what the fold changed, one statement per table: new rows inserted, stored rows
+/// updated unless already at or past the folded version (then they are left alone, and so
+/// are their tags).
 pub async fn save(conn: &mut PgConnection, fold: &Fold) -> Result<(), sqlx::Error> {
-    let rows: Vec<&CreatureRow> = fold
+    let (stored, new): (Vec<&CreatureRow>, Vec<&CreatureRow>) = fold
         .changed_creatures
         .iter()
         .filter_map(|id| fold.creatures.get(id))
-        .collect();
-    if !rows.is_empty() {
-        let sql = format!(
-            "INSERT INTO creatures ({CREATURE_COLUMNS}) \
-             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], \
-                 $6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], \
-                 $12::bool[], $13::int4[], $14::int8[], $15::timestamptz[], $16::timestamptz[]) \
-             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, species = EXCLUDED.species, \
-                 description = EXCLUDED.description, traits = EXCLUDED.traits, \
-                 owner_id = EXCLUDED.owner_id, avatar_state = EXCLUDED.avatar_state, \
-                 avatar_request_id = EXCLUDED.avatar_request_id, \
-                 avatar_sha256 = EXCLUDED.avatar_sha256, \
-                 avatar_content_type = EXCLUDED.avatar_content_type, \
-                 avatar_failure = EXCLUDED.avatar_failure, archived = EXCLUDED.archived, \
-                 version = EXCLUDED.version, last_position = EXCLUDED.last_position, \
-                 updated_at = EXCLUDED.updated_at \
-             WHERE creatures.version < EXCLUDED.version \
-             RETURNING id"
-        );
-        let written: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.species.as_str()).collect::<Vec<_>>())
-            .bind(
-                rows.iter()
-                    .map(|r| r.description.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(rows.iter().map(|r| r.traits.clone()).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.owner_id).collect::<Vec<_>>())
-            .bind(
-                rows.iter()
-                    .map(|r| r.avatar_state.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(rows.iter().map(|r| r.avatar_request_id).collect::<Vec<_>>())
-            .bind(
-                rows.iter()
-                    .map(|r| r.avatar_sha256.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rows.iter()
-                    .map(|r| r.avatar_content_type.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rows.iter()
-                    .map(|r| r.avatar_failure.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(rows.iter().map(|r| r.archived).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.last_position).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.created_at).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
-            .fetch_all(&mut *conn)
+        .partition(|row| fold.stored_tags.contains_key(&row.id));
+    let mut written: Vec<Uuid> = new.iter().map(|row| row.id).collect();
+    if !new.is_empty() {
+        let sql = format!("INSERT INTO creatures ({CREATURE_COLUMNS}) SELECT * FROM {ROWS}");
+        bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), &new)
+            .execute(&mut *conn)
             .await?;
+    }
+    if !stored.is_empty() {
+        let sql = format!(
+            "UPDATE creatures c SET name = u.name, species = u.species, \
+                 description = u.description, traits = u.traits, owner_id = u.owner_id, \
+                 avatar_state = u.avatar_state, avatar_request_id = u.avatar_request_id, \
+                 avatar_sha256 = u.avatar_sha256, avatar_content_type = u.avatar_content_type, \
+                 avatar_failure = u.avatar_failure, archived = u.archived, version = u.version, \
+                 last_position = u.last_position, updated_at = u.updated_at \
+             FROM {ROWS} AS u({CREATURE_COLUMNS}) \
+             WHERE c.id = u.id AND c.version < u.version \
+             RETURNING c.id"
+        );
+        for row in bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), &stored)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            written.push(row.try_get("id")?);
+        }
+    }
+    if !written.is_empty() {
         save_tags(conn, fold, &written).await?;
     }
     let tags: Vec<&TagRow> = fold
