@@ -5,7 +5,7 @@
 //! small log), and the first round then rebuilds every projection over the whole log.
 
 use crate::databases::Server;
-use crate::services::{Binaries, Environment, Service};
+use crate::services::{Binaries, Environment, Service, run_to_end};
 use crate::stats::median;
 use futures::TryStreamExt;
 use serde::Serialize;
@@ -30,6 +30,8 @@ pub struct ProjectionFigures {
     pub catch_up_per_second: Vec<f64>,
     /// `bestiary replay` of every projection over the whole log, seconds (first round).
     pub rebuild_seconds: f64,
+    /// That replay's peak memory, MiB.
+    pub rebuild_peak_rss_mib: f64,
     /// Median over rounds of catch-up / scan.
     pub catch_up_vs_scan: f64,
     /// The worker's peak memory during catch-up, MiB (largest over rounds).
@@ -90,6 +92,7 @@ pub async fn run(
         scan_per_second: Vec::new(),
         catch_up_per_second: Vec::new(),
         rebuild_seconds: 0.0,
+        rebuild_peak_rss_mib: 0.0,
         catch_up_vs_scan: 0.0,
         worker_peak_rss_mib: 0.0,
     };
@@ -155,22 +158,44 @@ async fn one_round(
     figures.worker_peak_rss_mib = figures.worker_peak_rss_mib.max(worker.peak_rss_mib());
     drop(worker);
     if rebuild {
-        let started = Instant::now();
-        let replay = std::process::Command::new(&binaries.bestiary)
-            .arg("replay")
-            .env("DATABASE_URL", &environment.database_url)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()?;
-        anyhow::ensure!(replay.success(), "bestiary replay failed");
-        figures.rebuild_seconds = started.elapsed().as_secs_f64();
+        let replay = run_to_end(binaries, &environment.database_url, &["replay"]).await?;
+        figures.rebuild_seconds = replay.seconds;
+        figures.rebuild_peak_rss_mib = replay.peak_rss_mib;
         eprintln!(
-            "bench: rebuild of every projection over {} events: {:.1} s",
-            figures.events, figures.rebuild_seconds
+            "bench: rebuild of every projection over {} events: {:.1} s, peak {:.0} MiB",
+            figures.events, figures.rebuild_seconds, figures.rebuild_peak_rss_mib
         );
     }
     pool.close().await;
     Ok(())
+}
+
+/// A full rebuild on a log of its own.
+#[derive(Debug, Serialize)]
+pub struct RebuildAtScale {
+    /// Events in the log.
+    pub events: i64,
+    /// `bestiary replay` of every projection, seconds.
+    pub seconds: f64,
+    /// Its peak memory, MiB.
+    pub peak_rss_mib: f64,
+}
+
+/// Generates a log of `events` events and rebuilds every projection over it once.
+pub async fn rebuild_at_scale(
+    server: &Server,
+    binaries: &Binaries,
+    events: i64,
+    remember: impl Fn(&String),
+) -> anyhow::Result<RebuildAtScale> {
+    let log = generate(server, events).await?;
+    remember(&log);
+    let replay = run_to_end(binaries, &server.url(&log), &["replay"]).await?;
+    Ok(RebuildAtScale {
+        events: (events / EVENTS_PER_CREATURE) * EVENTS_PER_CREATURE,
+        seconds: replay.seconds,
+        peak_rss_mib: replay.peak_rss_mib,
+    })
 }
 
 /// Reads the first `events` events in order, as a client of the table would; events/s.

@@ -150,21 +150,65 @@ impl Service {
 
     /// The most memory it has held so far (VmHWM), in MiB.
     pub fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|value| {
-                value
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-            })
-            .map_or(f64::NAN, |kib| kib / 1024.0)
+        peak_rss_mib(self.child.id())
     }
+}
+
+/// The most memory process `pid` has held so far (VmHWM), in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// What a command run to its end took.
+pub struct Finished {
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// Its peak memory (VmHWM, read every 20 ms while it ran), MiB.
+    pub peak_rss_mib: f64,
+}
+
+/// Runs `bestiary <args>` on `database_url` to its end; fails unless it succeeds.
+pub async fn run_to_end(
+    binaries: &Binaries,
+    database_url: &str,
+    args: &[&str],
+) -> anyhow::Result<Finished> {
+    let started = Instant::now();
+    let mut child = Command::new(&binaries.bestiary)
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut peak = 0.0f64;
+    let status = loop {
+        let now = peak_rss_mib(child.id());
+        if now.is_finite() {
+            peak = peak.max(now);
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    anyhow::ensure!(status.success(), "bestiary {} failed", args.join(" "));
+    Ok(Finished {
+        seconds: started.elapsed().as_secs_f64(),
+        peak_rss_mib: peak,
+    })
 }
 
 impl Drop for Service {
