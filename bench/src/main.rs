@@ -16,6 +16,7 @@ mod http_load;
 mod machine;
 mod peer;
 mod projection;
+mod reads;
 mod report;
 mod round_trips;
 mod services;

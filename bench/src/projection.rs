@@ -5,6 +5,7 @@
 //! small log), and the first round then rebuilds every projection over the whole log.
 
 use crate::databases::Server;
+use crate::reads::{self, Reads, ReadsDuringRebuild};
 use crate::services::{Binaries, Environment, Service, run_to_end};
 use crate::stats::median;
 use futures::TryStreamExt;
@@ -32,6 +33,8 @@ pub struct ProjectionFigures {
     pub rebuild_seconds: f64,
     /// That replay's peak memory, MiB.
     pub rebuild_peak_rss_mib: f64,
+    /// The API's reads before and during that replay.
+    pub reads_during_rebuild: ReadsDuringRebuild,
     /// Median over rounds of catch-up / scan.
     pub catch_up_vs_scan: f64,
     /// The worker's peak memory during catch-up, MiB (largest over rounds).
@@ -93,6 +96,7 @@ pub async fn run(
         catch_up_per_second: Vec::new(),
         rebuild_seconds: 0.0,
         rebuild_peak_rss_mib: 0.0,
+        reads_during_rebuild: ReadsDuringRebuild::default(),
         catch_up_vs_scan: 0.0,
         worker_peak_rss_mib: 0.0,
     };
@@ -158,7 +162,26 @@ async fn one_round(
     figures.worker_peak_rss_mib = figures.worker_peak_rss_mib.max(worker.peak_rss_mib());
     drop(worker);
     if rebuild {
-        let replay = run_to_end(binaries, &environment.database_url, &["replay"]).await?;
+        // An API serves reads before and during the rebuild, which runs in its own process.
+        let api = Service::api(binaries, &environment).await?;
+        let (latency, failed) = reads::for_a_while(&api.url, Duration::from_secs(5)).await;
+        figures.reads_during_rebuild.rate = reads::RATE;
+        figures.reads_during_rebuild.quiet = Reads {
+            latency,
+            failed,
+            api_peak_rss_mib: api.peak_rss_mib(),
+        };
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let reading = tokio::spawn(reads::until(api.url.clone(), stopped));
+        let replay = run_to_end(binaries, &environment.database_url, &["replay"]).await;
+        let _ = stop.send(true);
+        let (latency, failed) = reading.await?;
+        figures.reads_during_rebuild.rebuilding = Reads {
+            latency,
+            failed,
+            api_peak_rss_mib: api.peak_rss_mib(),
+        };
+        let replay = replay?;
         figures.rebuild_seconds = replay.seconds;
         figures.rebuild_peak_rss_mib = replay.peak_rss_mib;
         eprintln!(

@@ -230,6 +230,30 @@ impl Report {
             p.events as f64 / p.rebuild_seconds,
             p.rebuild_peak_rss_mib
         );
+        let r = &p.reads_during_rebuild;
+        let _ = writeln!(
+            out,
+            "The API beside that rebuild: `GET /creatures?limit=20` at {:.0}/s from a `bestiary api` on the same \
+             database, for 5 s before the rebuild (*quiet*) and for as long as it runs (*rebuilding*).\n",
+            r.rate
+        );
+        let _ = writeln!(
+            out,
+            "| phase | reads | failed | p50 | p99 | p99.9 | API peak memory |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+        );
+        for (phase, reads) in [("quiet", &r.quiet), ("rebuilding", &r.rebuilding)] {
+            let _ = writeln!(
+                out,
+                "| {phase} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MiB |",
+                reads.latency.count,
+                reads.failed,
+                reads.latency.p50_ms,
+                reads.latency.p99_ms,
+                reads.latency.p999_ms,
+                reads.api_peak_rss_mib
+            );
+        }
+        let _ = writeln!(out);
         match &self.rebuild_at_scale {
             Some(r) => {
                 let _ = writeln!(
