@@ -141,14 +141,17 @@ async fn apply_fetched(
     })
 }
 
-/// Runs batches until the projection has applied everything readable now. The next window is
-/// read and decoded on a connection of its own while the current one is written, so reading
-/// and writing overlap; a window read from a checkpoint that moved meanwhile (another runner)
-/// is dropped and read again.
+/// Runs batches until the projection has applied everything readable now, or until
+/// `go_on` says to stop (it is asked after each committed batch, so a worker shutting down
+/// stops between batches, not at the end of a long catch-up). The next window is read and
+/// decoded on a connection of its own while the current one is written, so reading and
+/// writing overlap; a window read from a checkpoint that moved meanwhile (another runner) is
+/// dropped and read again.
 pub async fn catch_up(
     pool: &PgPool,
     projection: &'static dyn Projection,
     batch: i64,
+    go_on: &(dyn Fn() -> bool + Sync),
 ) -> Result<BatchOutcome, ApplyError> {
     let start = {
         let row = sqlx::query(
@@ -186,7 +189,7 @@ pub async fn catch_up(
             outcome
         };
         tx.commit().await?;
-        if outcome.caught_up {
+        if outcome.caught_up || !go_on() {
             if let Some(extra) = ahead.take() {
                 extra.abort();
             }

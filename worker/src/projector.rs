@@ -43,7 +43,7 @@ pub async fn run(
         tracing::info!(projection = name, "took the lease");
         let mut head = wake.head();
         while !*stop.borrow() {
-            let wait = match step(&pool, projection, settings.batch_size).await {
+            let wait = match step(&pool, projection, settings.batch_size, &stop).await {
                 Ok(Step::HeldBack) => HELD_BACK_RETRY,
                 Ok(Step::Done) if wake.connected() => settings.idle_interval,
                 Ok(Step::Done) => settings.poll_interval,
@@ -81,8 +81,9 @@ async fn step(
     pool: &PgPool,
     projection: &'static dyn Projection,
     batch: i64,
+    stop: &watch::Receiver<bool>,
 ) -> Result<Step, projections::ApplyError> {
-    catch_up(pool, projection, batch).await?;
+    catch_up(pool, projection, batch, &|| !*stop.borrow()).await?;
     let head: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0) FROM events")
         .fetch_one(pool)
         .await?;
