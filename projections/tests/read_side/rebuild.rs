@@ -124,7 +124,13 @@ async fn a_rebuild_whose_process_stopped_is_reported_failed_and_can_start_again(
     let claimed = rebuild::claim(&fixture.db.pool, &projections::creatures::Creatures)
         .await
         .unwrap();
-    let pool = fixture.db.pool.clone();
+    // The rebuild's "process" has a pool of its own, so its death can take its connections
+    // with it: a task aborted mid-transaction would otherwise hand an open transaction back to
+    // a shared pool, which no real process death does.
+    let process = sqlx::PgPool::connect_with((*fixture.db.pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let pool = process.clone();
     let running = tokio::spawn(async move { claimed.run(&pool, |_| {}).await });
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -143,6 +149,7 @@ async fn a_rebuild_whose_process_stopped_is_reported_failed_and_can_start_again(
     // Its process dies: the task and its connections go, with no outcome recorded.
     running.abort();
     assert!(running.await.unwrap_err().is_cancelled());
+    process.close().await;
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let failed = loop {
