@@ -49,7 +49,7 @@ pub trait DomainEvent: Serialize + DeserializeOwned {
             version if version < written => Self::upcast(event_type, version, payload),
             _ => payload,
         };
-        decode_data(event_type, schema_version, written, payload)
+        decode_data(event_type, schema_version, payload)
     }
 
     /// Reads a stored event from its payload's JSON text: straight into the event when it is
@@ -76,7 +76,7 @@ pub trait DomainEvent: Serialize + DeserializeOwned {
     /// Reads an event whose data is already in this code's newest schema, as the API serves a
     /// stream's history (clients such as the SPA fold it with the same `evolve`).
     fn from_current(event_type: &str, data: Value) -> Result<Self, DecodeError> {
-        decode_data(event_type, Self::LATEST_VERSION, Self::LATEST_VERSION, data)
+        decode_data(event_type, Self::LATEST_VERSION, data)
     }
 
     /// The uniqueness rules this event claims or releases (unique e-mails, tag names).
@@ -172,16 +172,13 @@ pub(crate) fn encode_data<E: Serialize>(event: &E) -> Value {
     .unwrap_or_else(|| json!({}))
 }
 
-/// Reads an adjacently tagged event enum back from its type name and (upcast) data.
+/// Reads an adjacently tagged event enum back from its type name and data, already in the
+/// shape this code writes (`schema_version` is what the error names).
 pub(crate) fn decode_data<E: DeserializeOwned>(
     event_type: &str,
     schema_version: u16,
-    known: u16,
     data: Value,
 ) -> Result<E, DecodeError> {
-    if schema_version > known {
-        return Err(newer(event_type, schema_version, known));
-    }
     // As the sequence `[type, data]`, which an adjacently tagged enum also reads: the type
     // comes first, so the data is read straight into its variant (a map would come sorted,
     // data first, and be buffered before its type is known).
