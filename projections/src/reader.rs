@@ -149,16 +149,16 @@ impl Read {
     }
 }
 
-/// The SQL reading up to `$3` events after (`$1`, `$2`) that `reads` selects, its parameters
-/// from `$4` on bound by [`bind_keys`], then the head of the log.
-fn read_sql(reads: &Reads) -> String {
+/// The SQL reading up to `$3` events after (`$1`, `$2`) in the ranges `keys`, their
+/// parameters from `$4` on bound by [`bind_keys`], then the head of the log.
+fn read_sql(keys: &[Key]) -> String {
     let after = "(e.transaction_id, e.position) > ($1::text::xid8, $2) \
          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())";
     let columns = "e.transaction_id, e.position, e.stream_id, e.stream_type, e.version, \
          e.event_type, e.schema_version, e.recorded_at, e.payload";
     let mut branches = Vec::new();
     let mut parameter = 3;
-    for key in keys(reads) {
+    for key in keys {
         let condition = match key {
             Key::Stream(_) => {
                 parameter += 1;
@@ -191,6 +191,7 @@ fn read_sql(reads: &Reads) -> String {
 }
 
 /// One ordered index range of the log.
+#[derive(Clone, Copy)]
 enum Key {
     /// Every event of a stream type.
     Stream(&'static str),
@@ -215,9 +216,9 @@ fn keys(reads: &Reads) -> Vec<Key> {
 
 fn bind_keys<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
-    reads: &Reads,
+    keys: &[Key],
 ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-    for key in keys(reads) {
+    for &key in keys {
         query = match key {
             Key::Stream(stream_type) => query.bind(stream_type),
             Key::Event(event_type, stream_type) => query.bind(event_type).bind(stream_type),
@@ -234,11 +235,12 @@ pub async fn read_after(
     limit: i64,
     reads: &Reads,
 ) -> Result<Read, sqlx::Error> {
-    let query = sqlx::query(sqlx::AssertSqlSafe(read_sql(reads)))
+    let keys = keys(reads);
+    let query = sqlx::query(sqlx::AssertSqlSafe(read_sql(&keys)))
         .bind(after.transaction_id_text())
         .bind(after.position)
         .bind(limit);
-    let rows = bind_keys(query, reads).fetch_all(conn).await?;
+    let rows = bind_keys(query, &keys).fetch_all(conn).await?;
     let mut read = Read::default();
     let mut head = None;
     for row in &rows {
