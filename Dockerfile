@@ -17,6 +17,8 @@ COPY Cargo.toml Cargo.lock ./
 COPY domain domain
 COPY commands commands
 COPY projections projections
+COPY redis-link redis-link
+COPY bench bench
 COPY worker worker
 COPY ai-service ai-service
 COPY web web

@@ -11,12 +11,12 @@ use crate::http::{self, live, metrics::Metrics, progress::Progress};
 use crate::serve::{Timeouts, serve};
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
+use redis_link::notify;
 use sqlx::PgPool;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use worker::notify;
 
 /// The shortest `SECRET_KEY` accepted.
 pub const MIN_SECRET_CHARS: usize = 32;

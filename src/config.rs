@@ -83,8 +83,8 @@ pub struct RedisConfig {
 
 impl RedisConfig {
     /// The timeout and circuit of every link to Redis on a request's path.
-    pub fn link_settings(&self) -> worker::redis_link::LinkSettings {
-        worker::redis_link::LinkSettings {
+    pub fn link_settings(&self) -> redis_link::LinkSettings {
+        redis_link::LinkSettings {
             timeout: Duration::from_millis(self.redis_timeout_ms),
             failures_to_open: self.redis_circuit_failures,
             cool_down: Duration::from_millis(self.redis_circuit_cooldown_ms),
@@ -92,13 +92,9 @@ impl RedisConfig {
     }
 
     /// A link to this Redis (connected at its first call).
-    pub fn link(&self) -> anyhow::Result<worker::redis_link::RedisLink> {
-        worker::redis_link::RedisLink::new(
-            &self.redis_url,
-            &self.redis_prefix,
-            self.link_settings(),
-        )
-        .map_err(|error| anyhow::anyhow!("REDIS_URL is not a valid Redis URL ({error})"))
+    pub fn link(&self) -> anyhow::Result<redis_link::RedisLink> {
+        redis_link::RedisLink::new(&self.redis_url, &self.redis_prefix, self.link_settings())
+            .map_err(|error| anyhow::anyhow!("REDIS_URL is not a valid Redis URL ({error})"))
     }
 }
 

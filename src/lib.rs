@@ -4,7 +4,7 @@
 //!
 //! A command flows through [`http`] (router, extractors, problem+json errors) to the command
 //! handler, which loads a stream, lets the domain decide and appends the events; after the
-//! commit the worker is told over Redis (`worker::notify`). Reads come from the read
+//! commit the worker is told over Redis (`redis_link::notify`). Reads come from the read
 //! tables, waiting for a `min_position` when asked. [`auth`] signs and verifies access tokens
 //! and hashes passwords; [`accounts`] registers users and checks credentials; [`api`] builds
 //! the service; [`web`] serves the built SPA; [`serve`] serves either with bounds on slow and

@@ -8,12 +8,12 @@ use commands::handler::Command;
 use domain::Actor;
 use domain::creature::{AvatarState, Creature, CreatureCommand};
 use futures::StreamExt;
+use redis_link::RedisLink;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
-use worker::redis_link::RedisLink;
 
 /// How long a finished item is remembered (a run within this time skips it).
 pub const DONE_FOR: Duration = Duration::from_secs(24 * 3600);

@@ -130,7 +130,7 @@ async fn refresh_avatars(args: RefreshArgs) -> anyhow::Result<()> {
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
     let redis = std::sync::Arc::new(args.redis.link()?);
     let commands = CommandHandler::new(EventStore::new(pool.clone()))
-        .with_commit_hook(worker::notify::head_publisher(redis.clone()));
+        .with_commit_hook(redis_link::notify::head_publisher(redis.clone()));
     let report = crate::refresh::refresh(
         &pool,
         &commands,

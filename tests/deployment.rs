@@ -302,6 +302,24 @@ fn the_dockerfile_builds_from_files_that_exist_into_a_small_non_root_image() {
         last_stage.push(instruction.to_string());
     }
     assert!(stages.len() >= 2, "a multi-stage build: {stages:?}");
+    // Cargo loads every workspace member's manifest, so the build stage needs each of them.
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let members = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("members = ["))
+        .expect("the workspace lists its members on one line");
+    for member in members
+        .trim_end_matches(']')
+        .split(',')
+        .map(|m| m.trim().trim_matches('"'))
+    {
+        assert!(
+            instructions
+                .iter()
+                .any(|line| line.starts_with(&format!("COPY {member} "))),
+            "the Dockerfile does not copy the workspace member {member}"
+        );
+    }
     let runtime = last_stage.join("\n");
     assert!(
         runtime.contains("USER bestiary"),

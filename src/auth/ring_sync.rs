@@ -3,8 +3,8 @@
 //! is away.
 
 use super::KeyRing;
+use redis_link::RedisLink;
 use std::sync::Arc;
-use worker::redis_link::RedisLink;
 
 /// The channel rotations are announced on.
 pub fn channel(prefix: &str) -> String {
@@ -25,7 +25,7 @@ pub async fn announce(redis: &RedisLink, kid: &str) -> bool {
 
 /// Reloads `keys` whenever a rotation is announced, for as long as the process runs.
 pub fn follow(keys: Arc<KeyRing>, client: redis::Client, prefix: &str) {
-    worker::wake::follow(client, channel(prefix), move || {
+    redis_link::wake::follow(client, channel(prefix), move || {
         let keys = keys.clone();
         async move {
             match keys.reload().await {

@@ -14,6 +14,7 @@
 
 use super::tokens::{Claims, TokenError};
 use commands::store::sessions::{self, SESSION_EPOCHS_CHANNEL};
+use redis_link::RedisLink;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::collections::HashMap;
@@ -21,7 +22,6 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify};
 use uuid::Uuid;
-use worker::redis_link::RedisLink;
 
 /// How often the epochs are read again even when no change was announced.
 pub const SYNC_INTERVAL: Duration = Duration::from_secs(1);
@@ -158,7 +158,7 @@ impl SessionEpochs {
         });
         if let Some(client) = redis {
             let epochs = self.clone();
-            worker::wake::follow(client, channel(prefix), move || {
+            redis_link::wake::follow(client, channel(prefix), move || {
                 epochs.announced.notify_one();
                 std::future::ready(())
             });

@@ -9,11 +9,11 @@ use crate::accounts::Accounts;
 use crate::auth::{Authenticator, KeyRing, SessionEpochs};
 use axum::extract::FromRef;
 use commands::CommandHandler;
+use redis_link::RedisLink;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
-use worker::redis_link::RedisLink;
 
 /// The API's shared state.
 #[derive(Clone, Debug)]

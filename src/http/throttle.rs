@@ -5,10 +5,10 @@
 
 use super::idempotency::FingerprintKey;
 use super::problem::ApiError;
+use redis_link::RedisLink;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use worker::redis_link::RedisLink;
 
 /// The most subjects counted in this process while Redis is away; past it, expired windows
 /// are dropped first, then the oldest.

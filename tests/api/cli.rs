@@ -83,7 +83,7 @@ async fn rotate_keys_from_the_shell_is_announced_and_revokes_earlier_tokens_when
     let url = app.db.url();
     let client = redis::Client::open(app.redis.redis_url.as_str()).unwrap();
     let channel = format!("{}:signing-keys", app.redis.redis_prefix);
-    let mut announcements = worker::wake::subscribe(&client, &channel)
+    let mut announcements = redis_link::wake::subscribe(&client, &channel)
         .await
         .unwrap()
         .into_on_message();

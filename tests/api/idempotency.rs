@@ -4,9 +4,9 @@
 use crate::helpers::{
     TestApp, TestUser, assert_problem, spawn_app, spawn_app_with, test_config, test_redis,
 };
+use redis_link::testing::OwnRedis;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
-use worker::testing::OwnRedis;
 
 async fn post_keyed(app: &TestApp, user: &TestUser, key: &str, body: &Value) -> Response {
     app.request(Method::POST, "/creatures", Some(&user.token))

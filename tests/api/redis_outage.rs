@@ -3,11 +3,11 @@
 //! while; once Redis answers again the API uses it again.
 
 use crate::helpers::{TestApp, TestUser, spawn_app_with, test_config, test_redis};
+use redis_link::LinkSettings;
+use redis_link::testing::OwnRedis;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use worker::redis_link::LinkSettings;
-use worker::testing::OwnRedis;
 
 /// Keyed commands, and as many unkeyed ones, sent in each phase.
 const COMMANDS: usize = 20;

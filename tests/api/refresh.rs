@@ -71,7 +71,7 @@ async fn refreshing_200_avatars_keeps_4_in_flight_and_a_second_run_skips_them_al
 
     let redis = Arc::new(app.redis.link().unwrap());
     let commands = CommandHandler::new(EventStore::new(app.db.pool.clone()))
-        .with_commit_hook(worker::notify::head_publisher(redis.clone()));
+        .with_commit_hook(redis_link::notify::head_publisher(redis.clone()));
     let owner = Actor::User {
         id: UserId::from_uuid(Uuid::now_v7()),
         role: Role::User,

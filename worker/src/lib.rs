@@ -1,6 +1,6 @@
 //! The background worker of Bestiary: it keeps every projection up to date with the log.
 //!
-//! Redis only wakes it: the API publishes the head position after each commit ([`wake`]).
+//! Redis only wakes it: the API publishes the head position after each commit ([`redis_link::wake`]).
 //! The truth is the events table and each projection's checkpoint in PostgreSQL, so with Redis
 //! gone the worker polls at a bounded interval and loses nothing. Several workers may run:
 //! each projection is run by whichever holds its [`lease`] (a PostgreSQL advisory lock on a
@@ -10,14 +10,10 @@
 
 pub mod avatars;
 pub use projections::lease;
-pub mod notify;
 pub mod projector;
 pub mod rebuilds;
-pub mod redis_link;
-#[cfg(feature = "testing")]
-pub mod testing;
-pub mod wake;
 
+use redis_link::{notify, wake};
 use sqlx::PgPool;
 use std::future::Future;
 use std::time::Duration;

@@ -4,10 +4,10 @@
 
 use crate::WorkerSettings;
 use crate::pause;
-use crate::wake::Wake;
 use projections::lease::Lease;
 use projections::runner::catch_up;
 use projections::{Projection, status};
+use redis_link::wake::Wake;
 use sqlx::PgPool;
 use std::time::Duration;
 use tokio::sync::watch;

@@ -3,9 +3,9 @@
 //! announcement and on its poll interval, and whichever claims a request runs it here, out of
 //! the API's process.
 
-use crate::wake::{self, Wake};
 use crate::{WorkerSettings, pause};
 use projections::rebuild::requests;
+use redis_link::wake::{self, Wake};
 use sqlx::PgPool;
 use tokio::sync::watch;
 

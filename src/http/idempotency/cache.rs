@@ -9,12 +9,12 @@
 //! lapses within seconds and a retry then runs (or replays) instead of getting 409.
 
 use commands::idempotency::StoredResponse;
+use redis_link::RedisLink;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::task::AbortHandle;
 use uuid::Uuid;
-use worker::redis_link::RedisLink;
 
 /// How long an in-flight marker lives unless its request renews it.
 const IN_FLIGHT_LEASE: Duration = Duration::from_secs(3);

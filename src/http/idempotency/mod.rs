@@ -40,10 +40,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cache::Lookup;
 use commands::idempotency::{self as durable, StoredResponse};
+use redis_link::RedisLink;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
-use worker::redis_link::RedisLink;
 
 /// The header clients send.
 pub const HEADER: &str = "idempotency-key";

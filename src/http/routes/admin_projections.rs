@@ -74,7 +74,7 @@ async fn request(
     wanted: &[&'static dyn Projection],
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     requests::request(&state.pool, wanted).await?;
-    let channel = worker::wake::rebuild_channel(state.redis.prefix());
+    let channel = redis_link::wake::rebuild_channel(state.redis.prefix());
     if !state.redis.publish(&channel, "requested").await {
         tracing::debug!("rebuild request not announced: Redis unavailable (workers poll)");
     }

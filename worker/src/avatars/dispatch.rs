@@ -6,12 +6,12 @@
 
 use super::queue::{self, Job};
 use crate::pause;
-use crate::wake::Wake;
 use domain::creature::CreatureEvent;
 use projections::Checkpoint;
 use projections::lease::{AVATAR_DISPATCH, Lease};
 use projections::projection::{AnyEvent, Reads};
 use projections::reader::{Logged, read_after};
+use redis_link::wake::Wake;
 use sqlx::{PgPool, Row};
 use std::time::Duration;
 use tokio::sync::watch;

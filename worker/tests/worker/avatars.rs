@@ -8,13 +8,13 @@ use commands::{CommandHandler, EventStore};
 use domain::creature::{Creature, CreatureCommand};
 use domain::values::{CreatureName, Description, Species, Traits};
 use domain::{Actor, Role, UserId};
+use redis_link::testing::OwnRedis;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 use worker::avatars::AvatarSettings;
-use worker::testing::OwnRedis;
 
 /// A free local port (nothing listens on it until the test starts something there).
 fn free_port() -> u16 {

@@ -64,7 +64,7 @@ pub async fn publish_head(redis_url: &str, prefix: &str, position: i64) {
         .await
     {
         let _: Result<i64, _> = redis::cmd("PUBLISH")
-            .arg(worker::wake::channel(prefix))
+            .arg(redis_link::wake::channel(prefix))
             .arg(position)
             .query_async(&mut connection)
             .await;

@@ -6,8 +6,8 @@ use crate::helpers::{
 };
 use commands::testing::TestDatabase;
 use commands::{CommandHandler, EventStore};
+use redis_link::testing::OwnRedis;
 use std::time::{Duration, Instant};
-use worker::testing::OwnRedis;
 
 async fn subscribers(url: &str, channel: &str) -> i64 {
     let client = redis::Client::open(url).unwrap();
@@ -29,7 +29,7 @@ async fn projections_reach_the_head_through_redis_being_flushed_stopped_and_rest
     let url = redis.url();
     let db = TestDatabase::create().await;
     let settings = settings(&url);
-    let channel = worker::wake::channel(&settings.redis_prefix);
+    let channel = redis_link::wake::channel(&settings.redis_prefix);
     let worker = RunningWorker::start(db.pool.clone(), settings.clone());
     let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
     let publish = |position| {

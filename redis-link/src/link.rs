@@ -1,4 +1,4 @@
-//! The API's link to Redis, never in the way: every call gives up after a short timeout, and
+//! A link to Redis that is never in the way of a request: every call gives up after a short timeout, and
 //! after a few failures in a row a [`circuit`] skips Redis for a cool-down, so a hung or absent
 //! Redis costs a request at most one timeout, and most requests nothing. The connection is made
 //! lazily and remade in the background after a loss (redis-rs's `ConnectionManager`).

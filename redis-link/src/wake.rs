@@ -16,7 +16,7 @@ pub fn channel(prefix: &str) -> String {
     format!("{prefix}:events")
 }
 
-/// The channel rebuild requests are announced on (see [`crate::rebuilds`]).
+/// The channel rebuild requests are announced on (the worker's rebuilds follow it).
 pub fn rebuild_channel(prefix: &str) -> String {
     format!("{prefix}:rebuilds")
 }
