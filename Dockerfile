@@ -10,7 +10,10 @@ ARG WASM_BINDGEN_VERSION=0.2.130
 # ---- build: binaries in release, the SPA as wasm ------------------------------------------
 FROM rust:${RUST_VERSION}-bookworm AS build
 ARG WASM_BINDGEN_VERSION
-RUN rustup target add wasm32-unknown-unknown \
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends brotli \
+ && rm -rf /var/lib/apt/lists/* \
+ && rustup target add wasm32-unknown-unknown \
  && cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}"
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./

@@ -104,6 +104,7 @@ fn site_router(dist: &Path, backend: &str) -> Router {
     };
     let files = ServeDir::new(dist)
         .append_index_html_on_directories(true)
+        .precompressed_br()
         .precompressed_gzip()
         .fallback(get(client_route).with_state(site.clone()));
     Router::new()

@@ -32,6 +32,7 @@ fn fake_build() -> PathBuf {
     .unwrap();
     std::fs::write(dist.join("bestiary_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
     std::fs::write(dist.join("bestiary_bg.wasm.gz"), b"gzipped").unwrap();
+    std::fs::write(dist.join("bestiary_bg.wasm.br"), b"brotli").unwrap();
     dist
 }
 
@@ -75,6 +76,16 @@ async fn it_serves_files_its_config_and_index_html_for_client_routes() {
         .unwrap();
     assert_eq!(gzipped.headers()["content-encoding"], "gzip");
     assert_eq!(gzipped.headers()["content-type"], "application/wasm");
+    // Brotli (a fifth smaller for the wasm) to browsers that take it.
+    let brotli = client
+        .get(format!("{web}/bestiary_bg.wasm"))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    assert_eq!(brotli.headers()["content-type"], "application/wasm");
+    assert_eq!(brotli.bytes().await.unwrap().as_ref(), b"brotli");
 
     for route in [
         "/",

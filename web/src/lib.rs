@@ -19,8 +19,15 @@ mod session;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Mounts the app on the page's `<body>`; called by the generated JavaScript on load.
+/// Mounts the app on the page's `<body>`, in place of the static shell `index.html` shows while
+/// the app loads; called by the generated JavaScript on load.
 #[wasm_bindgen(start)]
 pub fn start() {
+    if let Some(shell) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("shell"))
+    {
+        shell.remove();
+    }
     yew::Renderer::<app::App>::new().render();
 }
