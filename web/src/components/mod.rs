@@ -1,7 +1,8 @@
-//! Pieces several pages use: the navigation bar, avatars, form fields, tags, and the loading,
-//! empty and error states.
+//! Pieces several pages use: the navigation bar, avatars, form fields, tags, each page's title
+//! and focus, and the loading, empty and error states.
 
 pub mod avatar;
 pub mod field;
 pub mod nav;
+pub mod page;
 pub mod status;

@@ -47,7 +47,7 @@ pub fn nav() -> Html {
                 }
             </nav>
             <div class="account">
-                <span class={classes!("live-dot", live.connected.then_some("live-dot-on"))}
+                <span class={classes!("live-dot", live.connected.then_some("live-dot-on"))} role="img"
                     title={if live.connected { "Live updates on" } else { "Live updates reconnecting" }}
                     aria-label={if live.connected { "Live updates on" } else { "Live updates reconnecting" }}></span>
                 if let Some(me) = &session.me {

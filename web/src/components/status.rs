@@ -49,6 +49,9 @@ pub fn error_banner(props: &ErrorBannerProps) -> Html {
 pub struct EmptyProps {
     /// The headline.
     pub title: AttrValue,
+    /// Whether it is all the page shows (its headline is then the page's `<h1>`).
+    #[prop_or_default]
+    pub page: bool,
     /// What to do about it.
     #[prop_or_default]
     pub children: Html,
@@ -60,7 +63,11 @@ pub fn empty(props: &EmptyProps) -> Html {
     html! {
         <div class="empty">
             <img class="empty-mark" src="/favicon.svg" alt="" width="56" height="56" />
-            <h2>{ props.title.clone() }</h2>
+            if props.page {
+                <h1>{ props.title.clone() }</h1>
+            } else {
+                <h2>{ props.title.clone() }</h2>
+            }
             { props.children.clone() }
         </div>
     }

@@ -5,6 +5,7 @@
 use crate::api::types::{ProjectionList, ProjectionView, Rotated, UserList, UserView};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
+use crate::components::page::use_page_title;
 use crate::components::status::{Empty, ErrorBanner, Loading};
 use crate::live::use_live;
 use crate::route::Route;
@@ -23,9 +24,10 @@ const POLL_MILLIS: u32 = 500;
 #[function_component(Admin)]
 pub fn admin() -> Html {
     let session = use_session();
+    use_page_title("Admin");
     if session.me.is_none() {
         return html! {
-            <Empty title="Admins only">
+            <Empty title="Admins only" page=true>
                 <p><Link<Route> to={Route::Login}>{"Log in"}</Link<Route>>{" with an admin account."}</p>
             </Empty>
         };
@@ -33,7 +35,7 @@ pub fn admin() -> Html {
     if !session.is_admin() {
         return html! {
             <div data-testid="admin-forbidden">
-                <Empty title="Admins only">
+                <Empty title="Admins only" page=true>
                     <p>{"Your account cannot see this page. "}<Link<Route> to={Route::Gallery}>{"Back to the gallery"}</Link<Route>></p>
                 </Empty>
             </div>
@@ -202,7 +204,7 @@ fn rebuild_progress(projection: &ProjectionView) -> Html {
     };
     html! {
         <div class="progress-cell" data-testid="rebuild" data-state={rebuild.state.clone()}>
-            <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{percent:.0}")}>
+            <div class="progress" role="progressbar" aria-label={format!("Rebuild of {}", projection.name)} aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{percent:.0}")}>
                 <div class="progress-bar" style={format!("width: {percent:.1}%")}></div>
             </div>
             <span class="progress-label">

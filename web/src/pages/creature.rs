@@ -6,6 +6,7 @@ use crate::api::types::{CreatureView, History};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::avatar::Avatar;
+use crate::components::page::use_page_title;
 use crate::components::status::{Empty, ErrorBanner, Loading};
 use crate::format;
 use crate::live::use_live;
@@ -38,6 +39,11 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
     let failure = use_state(|| None::<ApiFailure>);
     let keys = use_mut_ref(IdempotencyKeys::default);
     let tag_input = use_node_ref();
+    use_page_title(match &*creature {
+        Some(Ok(found)) => found.name.as_str(),
+        Some(Err(error)) if error.status == 404 => "No such creature",
+        _ => "Creature",
+    });
 
     {
         let (api, creature, history) = (api.clone(), creature.clone(), history.clone());
@@ -113,7 +119,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
         None => return html! { <Loading label="Loading the creature…" /> },
         Some(Err(error)) if error.status == 404 => {
             return html! {
-                <Empty title="No such creature">
+                <Empty title="No such creature" page=true>
                     <p><Link<Route> to={Route::Gallery}>{"Back to the gallery"}</Link<Route>></p>
                 </Empty>
             };

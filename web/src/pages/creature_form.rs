@@ -5,6 +5,7 @@ use crate::api::types::CreatureView;
 use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::field::TextField;
+use crate::components::page::use_page_title;
 use crate::components::status::{ErrorBanner, Loading};
 use crate::format;
 use crate::route::Route;
@@ -72,6 +73,11 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
     let failure = use_state(|| None::<ApiFailure>);
     let busy = use_state(|| false);
     let keys = use_mut_ref(IdempotencyKeys::default);
+    use_page_title(match (props.id.is_some(), *loaded) {
+        (_, false) => "Loading the creature",
+        (true, true) => "Edit creature",
+        (false, true) => "New creature",
+    });
 
     {
         let (api, draft, loaded, failure) =

@@ -5,6 +5,7 @@ use crate::api::ApiFailure;
 use crate::api::types::{CreaturePage, CreatureView, TagList};
 use crate::app::use_api;
 use crate::components::avatar::Avatar;
+use crate::components::page::use_page_title;
 use crate::components::status::{Empty, ErrorBanner, Loading};
 use crate::live::use_live;
 use crate::route::{GalleryQuery, Route};
@@ -19,6 +20,7 @@ const PAGE_SIZE: usize = 12;
 /// The gallery page.
 #[function_component(Gallery)]
 pub fn gallery() -> Html {
+    use_page_title("Gallery");
     let api = use_api();
     let session = use_session();
     let live = use_live();

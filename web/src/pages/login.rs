@@ -4,6 +4,7 @@ use crate::api::types::{Login as Token, Me};
 use crate::api::{ApiFailure, CommandRequest};
 use crate::app::use_api;
 use crate::components::field::TextField;
+use crate::components::page::use_page_title;
 use crate::components::status::ErrorBanner;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
@@ -23,6 +24,7 @@ pub struct LoginQuery {
 /// The login page.
 #[function_component(Login)]
 pub fn login() -> Html {
+    use_page_title("Log in");
     let api = use_api();
     let session = use_session();
     let navigator = use_navigator();

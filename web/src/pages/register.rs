@@ -3,6 +3,7 @@
 use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::field::TextField;
+use crate::components::page::use_page_title;
 use crate::components::status::ErrorBanner;
 use crate::pages::login::LoginQuery;
 use crate::route::Route;
@@ -14,6 +15,7 @@ use yew_router::prelude::*;
 /// The registration page.
 #[function_component(Register)]
 pub fn register() -> Html {
+    use_page_title("Create an account");
     let api = use_api();
     let navigator = use_navigator();
     let email = use_state(String::new);

@@ -3,6 +3,7 @@
 use crate::api::types::{TagList, TagView};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
+use crate::components::page::use_page_title;
 use crate::components::status::{Empty, ErrorBanner, Loading};
 use crate::live::use_live;
 use crate::route::{GalleryQuery, Route};
@@ -17,6 +18,7 @@ use yew_router::prelude::*;
 /// The tags page.
 #[function_component(Tags)]
 pub fn tags() -> Html {
+    use_page_title("Tags");
     let api = use_api();
     let session = use_session();
     let live = use_live();
