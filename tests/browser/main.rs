@@ -5,5 +5,6 @@
 //! On failure each test saves a screenshot under `$CARGO_TARGET_TMPDIR/browser-failures/`.
 //! With `BESTIARY_SCREENSHOTS=<dir>` the journeys also save the README's screenshots there.
 
+mod forms;
 mod harness;
 mod journeys;

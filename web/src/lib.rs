@@ -16,6 +16,7 @@ mod live;
 mod pages;
 mod route;
 mod session;
+mod validation;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -26,7 +26,7 @@ impl Traits {
             return Err(invalid("must be a JSON object".into()));
         };
         if map.len() > Self::MAX_COUNT {
-            return Err(invalid(format!("at most {} traits", Self::MAX_COUNT)));
+            return Err(invalid(format!("must be no more than {}", Self::MAX_COUNT)));
         }
         let mut traits = Map::new();
         for (key, value) in map {

@@ -78,13 +78,14 @@ impl ApiFailure {
     pub fn field_errors(&self) -> FieldErrors {
         let mut fields = FieldErrors::new();
         for error in &self.errors {
+            let sentence = crate::validation::sentence(&error.field, &error.message);
             fields
                 .entry(error.field.clone())
                 .and_modify(|message| {
-                    message.push_str("; ");
-                    message.push_str(&error.message);
+                    message.push(' ');
+                    message.push_str(&sentence);
                 })
-                .or_insert_with(|| error.message.clone());
+                .or_insert(sentence);
         }
         fields
     }
@@ -108,12 +109,12 @@ mod tests {
         let body = r#"{"type":"/problems/validation-failed","title":"Unprocessable Entity",
             "status":422,"detail":"name: must not be empty","errors":[
             {"field":"name","message":"must not be empty"},
-            {"field":"traits","message":"at most 32"},
+            {"field":"traits","message":"must be no more than 32"},
             {"field":"name","message":"is too plain"}]}"#;
         let failure = ApiFailure::from_body(422, body);
         let fields = failure.field_errors();
-        assert_eq!(fields["name"], "must not be empty; is too plain");
-        assert_eq!(fields["traits"], "at most 32");
+        assert_eq!(fields["name"], "Name must not be empty. Name is too plain.");
+        assert_eq!(fields["traits"], "Traits must be no more than 32.");
         assert!(!failure.is_transient());
     }
 

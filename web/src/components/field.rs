@@ -1,5 +1,8 @@
-//! A labelled form field with its error, as the API reported it.
+//! A labelled form field with its error, and a counter where the field has a limit. The limit
+//! is never enforced by cutting what was typed or pasted: a longer text stays, the counter
+//! says by how much it is over, and the form refuses it in words.
 
+use crate::validation;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -20,9 +23,9 @@ pub struct TextFieldProps {
     /// `text`, `email`, `password`, …
     #[prop_or_else(|| "text".into())]
     pub kind: AttrValue,
-    /// The most characters allowed.
+    /// The most characters allowed (after trimming, as the domain counts them).
     #[prop_or_default]
-    pub maxlength: Option<usize>,
+    pub limit: Option<usize>,
     /// Whether it must be filled in.
     #[prop_or_default]
     pub required: bool,
@@ -54,22 +57,42 @@ pub fn text_field(props: &TextFieldProps) -> Html {
             callback.emit(value);
         })
     };
-    let invalid = props.error.is_some();
-    let maxlength = props.maxlength.map(|max| max.to_string());
+    let counter_id = format!("{id}-counter");
+    let length = validation::length(&props.value);
+    let over = props.limit.is_some_and(|limit| length > limit);
+    let invalid = props.error.is_some() || over;
+    let described = [
+        props.limit.map(|_| counter_id.clone()),
+        props.error.as_ref().map(|_| error_id.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let described = (!described.is_empty()).then_some(described);
     html! {
         <div class={classes!("field", invalid.then_some("field-invalid"))}>
             <label for={id.clone()}>{ props.label.clone() }</label>
             if props.multiline {
                 <textarea id={id.clone()} name={props.name.clone()} value={props.value.clone()}
-                    {oninput} maxlength={maxlength} rows="4"
+                    {oninput} rows="4"
                     aria-invalid={invalid.to_string()}
-                    aria-describedby={invalid.then(|| error_id.clone())} />
+                    aria-describedby={described.clone()} />
             } else {
                 <input id={id.clone()} name={props.name.clone()} type={props.kind.clone()}
-                    value={props.value.clone()} {oninput} maxlength={maxlength}
+                    value={props.value.clone()} {oninput}
                     required={props.required} autocomplete={props.autocomplete.clone()}
                     aria-invalid={invalid.to_string()}
-                    aria-describedby={invalid.then(|| error_id.clone())} />
+                    aria-describedby={described} />
+            }
+            if let Some(limit) = props.limit {
+                <p class={classes!("field-counter", over.then_some("field-counter-over"))} id={counter_id}
+                    data-testid={format!("{}-counter", props.name)}>
+                    { format!("{length} / {limit}") }
+                    if over {
+                        { format!(" · {} too many", length - limit) }
+                    }
+                </p>
             }
             if let Some(hint) = &props.hint {
                 <p class="field-hint">{ hint.clone() }</p>

@@ -1,6 +1,7 @@
 //! The bar at the top of every page: where to go, who is logged in, whether updates are live.
 
 use crate::live::use_live;
+use crate::pages::login::LoginQuery;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 use yew::prelude::*;
@@ -12,6 +13,12 @@ pub fn nav() -> Html {
     let session = use_session();
     let live = use_live();
     let route = use_route::<Route>();
+    // Logging in or registering comes back here.
+    let back_here = LoginQuery::returning_to(
+        &use_location()
+            .map(|location| location.path().to_owned())
+            .unwrap_or_default(),
+    );
     let navigator = use_navigator();
     let logout = {
         let session = session.clone();
@@ -54,8 +61,11 @@ pub fn nav() -> Html {
                     <span class="account-name" data-testid="account-name">{ me.display_name.as_str().to_owned() }</span>
                     <button class="button button-ghost button-small" onclick={logout}>{"Log out"}</button>
                 } else {
-                    { link(Route::Login, "Log in") }
-                    <Link<Route> to={Route::Register} classes="button button-small">{"Register"}</Link<Route>>
+                    <Link<Route, LoginQuery> to={Route::Login} query={Some(back_here.clone())}
+                        classes={classes!("nav-link", (route.as_ref() == Some(&Route::Login)).then_some("nav-link-current"))}>
+                        {"Log in"}
+                    </Link<Route, LoginQuery>>
+                    <Link<Route, LoginQuery> to={Route::Register} query={Some(back_here)} classes="button button-small">{"Register"}</Link<Route, LoginQuery>>
                 }
             </div>
         </header>

@@ -8,6 +8,7 @@ use crate::app::use_api;
 use crate::components::page::use_page_title;
 use crate::components::status::{Empty, ErrorBanner, Loading};
 use crate::live::use_live;
+use crate::pages::login::LoginQuery;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 use gloo_timers::callback::Interval;
@@ -28,7 +29,7 @@ pub fn admin() -> Html {
     if session.me.is_none() {
         return html! {
             <Empty title="Admins only" page=true>
-                <p><Link<Route> to={Route::Login}>{"Log in"}</Link<Route>>{" with an admin account."}</p>
+                <p><Link<Route, LoginQuery> to={Route::Login} query={Some(LoginQuery::returning_to("/admin"))}>{"Log in"}</Link<Route, LoginQuery>>{" with an admin account."}</p>
             </Empty>
         };
     }

@@ -1,5 +1,6 @@
-//! Registering a creature, or editing one: fields, a traits editor, and the API's refusals
-//! shown under the fields they concern.
+//! Registering a creature, or editing one: fields with counters, a traits editor, the domain's
+//! rules checked before anything is sent, and the API's refusals shown under the fields they
+//! concern.
 
 use crate::api::types::CreatureView;
 use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
@@ -8,10 +9,13 @@ use crate::components::field::TextField;
 use crate::components::page::use_page_title;
 use crate::components::status::{ErrorBanner, Loading};
 use crate::format;
+use crate::pages::login::LoginQuery;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
-use domain::values::{CreatureName, Description, Species, Traits};
+use crate::validation;
+use domain::values::{CreatureName, Description, Species, TagName, Traits};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -54,10 +58,64 @@ impl Draft {
         let map: Map<String, Value> = self
             .traits
             .iter()
-            .filter(|(key, _)| !key.trim().is_empty())
             .map(|(key, value)| (key.trim().to_owned(), format::parse_trait_value(value)))
             .collect();
         Value::Object(map)
+    }
+
+    /// The tags typed, as names.
+    fn tag_names(&self) -> Vec<&str> {
+        self.tags
+            .split(',')
+            .map(str::trim)
+            .filter(|tag| !tag.is_empty())
+            .collect()
+    }
+
+    /// What the domain would refuse, by field (`trait-N` for the Nth trait row): nothing is
+    /// sent while this is not empty, and no row is dropped to make it so.
+    fn refusals(&self, creating: bool) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        validation::check(&mut errors, "name", CreatureName::parse(&self.name));
+        validation::check(&mut errors, "species", Species::parse(&self.species));
+        validation::check(
+            &mut errors,
+            "description",
+            Description::parse(&self.description),
+        );
+        let mut names = BTreeSet::new();
+        for (index, (key, value)) in self.traits.iter().enumerate() {
+            let name = key.trim();
+            let refusal = if name.is_empty() {
+                Some("Give this trait a name, or remove it.".to_owned())
+            } else if !names.insert(name) {
+                Some(format!("Another trait is already named “{name}”."))
+            } else if validation::length(name) > Traits::MAX_KEY_CHARS {
+                Some(format!(
+                    "A trait name can be at most {} characters.",
+                    Traits::MAX_KEY_CHARS
+                ))
+            } else if validation::length(value) > Traits::MAX_TEXT_CHARS {
+                Some(format!(
+                    "A trait value can be at most {} characters.",
+                    Traits::MAX_TEXT_CHARS
+                ))
+            } else {
+                None
+            };
+            if let Some(refusal) = refusal {
+                errors.insert(format!("trait-{index}"), refusal);
+            }
+        }
+        if errors.keys().all(|field| !field.starts_with("trait-")) {
+            validation::check(&mut errors, "traits", Traits::parse(&self.traits_value()));
+        }
+        if creating {
+            for tag in self.tag_names() {
+                validation::check(&mut errors, "tags", TagName::parse(tag));
+            }
+        }
+        errors
     }
 }
 
@@ -96,10 +154,14 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
     }
 
     if session.me.is_none() {
+        let here = match &props.id {
+            Some(id) => Route::EditCreature { id: id.clone() }.to_path(),
+            None => Route::NewCreature.to_path(),
+        };
         return html! {
             <section class="narrow">
                 <h1>{ if props.id.is_some() { "Edit a creature" } else { "New creature" } }</h1>
-                <p>{"You need to "}<Link<Route> to={Route::Login}>{"log in"}</Link<Route>>{" first."}</p>
+                <p>{"You need to "}<Link<Route, LoginQuery> to={Route::Login} query={Some(LoginQuery::returning_to(&here))}>{"log in"}</Link<Route, LoginQuery>>{" first."}</p>
             </section>
         };
     }
@@ -162,6 +224,12 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
             if *busy {
                 return;
             }
+            let refusals = draft.refusals(id.is_none());
+            if !refusals.is_empty() {
+                errors.set(refusals);
+                failure.set(None);
+                return;
+            }
             let mut command = match &id {
                 None => CommandRequest::new(
                     "POST",
@@ -171,7 +239,7 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
                         "species": draft.species,
                         "description": draft.description,
                         "traits": draft.traits_value(),
-                        "tags": draft.tags.split(',').map(str::trim).filter(|tag| !tag.is_empty()).collect::<Vec<_>>(),
+                        "tags": draft.tag_names(),
                     })),
                 ),
                 Some(id) => {
@@ -237,6 +305,8 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
             error.message()
         }
     });
+    let banner = banner
+        .or_else(|| (!errors.is_empty()).then(|| "Some fields need another look.".to_owned()));
     html! {
         <section class="narrow">
             <h1>{ if editing { "Edit creature" } else { "New creature" } }</h1>
@@ -245,24 +315,34 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
             }
             <form class="form" onsubmit={onsubmit} novalidate=true>
                 <TextField name="name" label="Name" value={draft.name.clone()} oninput={set(|draft, value| draft.name = value)}
-                    error={errors.get("name").cloned()} maxlength={CreatureName::MAX_CHARS} required=true />
+                    error={errors.get("name").cloned()} limit={CreatureName::MAX_CHARS} required=true />
                 <TextField name="species" label="Species" value={draft.species.clone()} oninput={set(|draft, value| draft.species = value)}
-                    error={errors.get("species").cloned()} maxlength={Species::MAX_CHARS} required=true
+                    error={errors.get("species").cloned()} limit={Species::MAX_CHARS} required=true
                     hint="dragon, owl, kraken…" />
                 <TextField name="description" label="Description" value={draft.description.clone()} multiline=true
                     oninput={set(|draft, value| draft.description = value)}
-                    error={errors.get("description").cloned()} maxlength={Description::MAX_CHARS} />
+                    error={errors.get("description").cloned()} limit={Description::MAX_CHARS} />
                 <fieldset class={classes!("traits-editor", errors.contains_key("traits").then_some("field-invalid"))}>
                     <legend>{"Traits"}</legend>
-                    { for draft.traits.iter().enumerate().map(|(index, (key, value))| html! {
-                        <div class="trait-row" key={index}>
-                            <input aria-label={format!("Trait {} name", index + 1)} placeholder="wings" value={key.clone()}
-                                maxlength={Traits::MAX_KEY_CHARS.to_string()} oninput={set_trait(index, true)} />
-                            <input aria-label={format!("Trait {} value", index + 1)} placeholder="2" value={value.clone()}
-                                maxlength={Traits::MAX_TEXT_CHARS.to_string()} oninput={set_trait(index, false)} />
-                            <button type="button" class="button button-ghost button-small" aria-label={format!("Remove trait {}", index + 1)}
-                                onclick={remove_trait(index)}>{"Remove"}</button>
-                        </div>
+                    { for draft.traits.iter().enumerate().map(|(index, (key, value))| {
+                        let refusal = errors.get(&format!("trait-{index}")).cloned();
+                        let error_id = format!("trait-{index}-error");
+                        html! {
+                            <div class={classes!("trait-row", refusal.is_some().then_some("field-invalid"))} key={index}
+                                data-testid="trait-row">
+                                <input aria-label={format!("Trait {} name", index + 1)} placeholder="wings" value={key.clone()}
+                                    aria-invalid={refusal.is_some().to_string()}
+                                    aria-describedby={refusal.is_some().then(|| error_id.clone())}
+                                    oninput={set_trait(index, true)} />
+                                <input aria-label={format!("Trait {} value", index + 1)} placeholder="2" value={value.clone()}
+                                    oninput={set_trait(index, false)} />
+                                <button type="button" class="button button-ghost button-small" aria-label={format!("Remove trait {}", index + 1)}
+                                    onclick={remove_trait(index)}>{"Remove"}</button>
+                                if let Some(refusal) = refusal {
+                                    <p class="field-error trait-error" id={error_id}>{ refusal }</p>
+                                }
+                            </div>
+                        }
                     }) }
                     if draft.traits.len() < Traits::MAX_COUNT {
                         <button type="button" class="button button-ghost button-small" onclick={add_trait}>{"+ Add a trait"}</button>

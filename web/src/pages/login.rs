@@ -1,24 +1,70 @@
-//! Logging in: e-mail and password, then back to where the user was going.
+//! Logging in: e-mail and password, then back to where the user was going (`?next=`, a path of
+//! this app; anything else goes to the gallery).
 
 use crate::api::types::{Login as Token, Me};
-use crate::api::{ApiFailure, CommandRequest};
+use crate::api::{Api, ApiFailure, CommandRequest};
 use crate::app::use_api;
 use crate::components::field::TextField;
 use crate::components::page::use_page_title;
 use crate::components::status::ErrorBanner;
 use crate::route::Route;
-use crate::session::{SessionAction, use_session};
+use crate::session::{SessionAction, SessionHandle, use_session};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-/// What the login page is told by the page that sent the user there.
+/// What the login and registration pages are told by the page that sent the user there.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoginQuery {
-    /// The e-mail address just registered.
+    /// Where to go once logged in: the path of a page of this app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registered: Option<String>,
+    pub next: Option<String>,
+}
+
+impl LoginQuery {
+    /// Back to `path` after logging in (none for the login and registration pages themselves).
+    pub fn returning_to(path: &str) -> Self {
+        let away = !matches!(Route::recognize(path), Some(Route::Login | Route::Register));
+        Self {
+            next: away.then(|| path.to_owned()),
+        }
+    }
+
+    /// The page to go to once logged in: `next` if it is a page of this app, else the gallery.
+    /// Only a local path is followed, so a link cannot send a user elsewhere.
+    pub fn destination(&self) -> String {
+        self.next
+            .as_deref()
+            .filter(|path| path.starts_with('/') && !path.starts_with("//"))
+            .filter(|path| !matches!(Route::recognize(path), None | Some(Route::NotFound)))
+            .unwrap_or("/")
+            .to_owned()
+    }
+}
+
+/// Logs in and reads who that is; on success the session holds both.
+pub async fn log_in(
+    api: &Api,
+    session: &SessionHandle,
+    email: &str,
+    password: &str,
+) -> Result<(), ApiFailure> {
+    let command = CommandRequest::new(
+        "POST",
+        "/auth/login",
+        Some(json!({ "email": email, "password": password })),
+    );
+    let token: Token = api.send_for(&command).await?;
+    let me: Me = api
+        .with_token(Some(&token.access_token))
+        .get("/auth/me")
+        .await?;
+    session.dispatch(SessionAction::LoggedIn {
+        token: token.access_token,
+        me,
+    });
+    Ok(())
 }
 
 /// The login page.
@@ -31,13 +77,13 @@ pub fn login() -> Html {
     let query = use_location()
         .and_then(|location| location.query::<LoginQuery>().ok())
         .unwrap_or_default();
-    let email = use_state(|| query.registered.clone().unwrap_or_default());
+    let email = use_state(String::new);
     let password = use_state(String::new);
     let failure = use_state(|| None::<ApiFailure>);
     let busy = use_state(|| false);
 
     let onsubmit = {
-        let (api, session, navigator, email, password, failure, busy) = (
+        let (api, session, navigator, email, password, failure, busy, destination) = (
             api.clone(),
             session.clone(),
             navigator.clone(),
@@ -45,45 +91,26 @@ pub fn login() -> Html {
             password.clone(),
             failure.clone(),
             busy.clone(),
+            query.destination(),
         );
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let command = CommandRequest::new(
-                "POST",
-                "/auth/login",
-                Some(json!({
-                    "email": *email, "password": *password,
-                })),
-            );
-            let (api, session, navigator, failure, busy) = (
+            let (api, session, navigator, email, password, failure, busy, destination) = (
                 api.clone(),
                 session.clone(),
                 navigator.clone(),
+                (*email).clone(),
+                (*password).clone(),
                 failure.clone(),
                 busy.clone(),
+                destination.clone(),
             );
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
-                let outcome = async {
-                    let token: Token = api.send_for(&command).await?;
-                    let me: Me = api
-                        .with_token(Some(&token.access_token))
-                        .get("/auth/me")
-                        .await?;
-                    Ok::<_, ApiFailure>((token, me))
-                }
-                .await;
+                let outcome = log_in(&api, &session, &email, &password).await;
                 busy.set(false);
                 match outcome {
-                    Ok((token, me)) => {
-                        session.dispatch(SessionAction::LoggedIn {
-                            token: token.access_token,
-                            me,
-                        });
-                        if let Some(navigator) = &navigator {
-                            navigator.push(&Route::Gallery);
-                        }
-                    }
+                    Ok(()) => go_to(navigator.as_ref(), &destination),
                     Err(error) => failure.set(Some(error)),
                 }
             });
@@ -100,9 +127,6 @@ pub fn login() -> Html {
     html! {
         <section class="narrow auth">
             <h1>{"Log in"}</h1>
-            if query.registered.is_some() {
-                <div class="banner banner-ok" role="status">{"Your account is ready. Log in to start describing creatures."}</div>
-            }
             if let Some(ended) = &session.ended {
                 <div class="banner banner-info" role="status">{ ended.clone() }</div>
             }
@@ -118,7 +142,14 @@ pub fn login() -> Html {
                     <button class="button" type="submit" disabled={*busy}>{ if *busy { "Logging in…" } else { "Log in" } }</button>
                 </div>
             </form>
-            <p class="muted">{"New here? "}<Link<Route> to={Route::Register}>{"Create an account"}</Link<Route>></p>
+            <p class="muted">{"New here? "}<Link<Route, LoginQuery> to={Route::Register} query={Some(query.clone())}>{"Create an account"}</Link<Route, LoginQuery>></p>
         </section>
+    }
+}
+
+/// Goes to a path of this app (one [`LoginQuery::destination`] checked).
+pub fn go_to(navigator: Option<&Navigator>, path: &str) {
+    if let Some(navigator) = navigator {
+        navigator.push(&Route::recognize(path).unwrap_or(Route::Gallery));
     }
 }

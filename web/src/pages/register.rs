@@ -1,13 +1,16 @@
-//! Creating an account; the API's refusals appear under the fields they concern.
+//! Creating an account, checked with the domain's rules first; refusals appear under the fields
+//! they concern. A new account is logged in at once and taken back to where it was going.
 
 use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::field::TextField;
 use crate::components::page::use_page_title;
 use crate::components::status::ErrorBanner;
-use crate::pages::login::LoginQuery;
+use crate::pages::login::{LoginQuery, go_to, log_in};
 use crate::route::Route;
-use domain::values::{DisplayName, Password};
+use crate::session::use_session;
+use crate::validation;
+use domain::values::{DisplayName, Email, Password};
 use serde_json::json;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -17,7 +20,11 @@ use yew_router::prelude::*;
 pub fn register() -> Html {
     use_page_title("Create an account");
     let api = use_api();
+    let session = use_session();
     let navigator = use_navigator();
+    let query = use_location()
+        .and_then(|location| location.query::<LoginQuery>().ok())
+        .unwrap_or_default();
     let email = use_state(String::new);
     let display_name = use_state(String::new);
     let password = use_state(String::new);
@@ -27,9 +34,13 @@ pub fn register() -> Html {
     let keys = use_mut_ref(IdempotencyKeys::default);
 
     let onsubmit = {
-        let (api, navigator, email, display_name, password, errors, failure, busy, keys) = (
+        let (api, session, navigator, destination) = (
             api.clone(),
+            session.clone(),
             navigator.clone(),
+            query.destination(),
+        );
+        let (email, display_name, password, errors, failure, busy, keys) = (
             email.clone(),
             display_name.clone(),
             password.clone(),
@@ -40,6 +51,22 @@ pub fn register() -> Html {
         );
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
+            if *busy {
+                return;
+            }
+            let mut refusals = FieldErrors::new();
+            validation::check(&mut refusals, "email", Email::parse(&email));
+            validation::check(
+                &mut refusals,
+                "display_name",
+                DisplayName::parse(&display_name),
+            );
+            validation::check(&mut refusals, "password", Password::parse(&password));
+            if !refusals.is_empty() {
+                errors.set(refusals);
+                failure.set(None);
+                return;
+            }
             let mut command = CommandRequest::new(
                 "POST",
                 "/auth/register",
@@ -48,10 +75,15 @@ pub fn register() -> Html {
                 })),
             );
             command.key = keys.borrow_mut().key_for(&command.fingerprint());
-            let (api, navigator, email, errors, failure, busy, keys) = (
+            let (api, session, navigator, destination) = (
                 api.clone(),
+                session.clone(),
                 navigator.clone(),
+                destination.clone(),
+            );
+            let (email, password, errors, failure, busy, keys) = (
                 (*email).clone(),
+                (*password).clone(),
                 errors.clone(),
                 failure.clone(),
                 busy.clone(),
@@ -60,20 +92,19 @@ pub fn register() -> Html {
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
                 let outcome = api.send(&command).await;
-                busy.set(false);
                 match outcome {
                     Ok(_) => {
                         keys.borrow_mut().settled();
-                        if let Some(navigator) = &navigator {
-                            let _ = navigator.push_with_query(
-                                &Route::Login,
-                                &LoginQuery {
-                                    registered: Some(email),
-                                },
-                            );
+                        let logged_in = log_in(&api, &session, &email, &password).await;
+                        busy.set(false);
+                        match logged_in {
+                            Ok(()) => go_to(navigator.as_ref(), &destination),
+                            // The account exists; logging in by hand is what is left.
+                            Err(error) => failure.set(Some(error)),
                         }
                     }
                     Err(error) => {
+                        busy.set(false);
                         if !error.is_transient() {
                             keys.borrow_mut().settled();
                         }
@@ -106,18 +137,18 @@ pub fn register() -> Html {
                     error={errors.get("email").cloned()}
                     oninput={let email = email.clone(); Callback::from(move |value| email.set(value))} />
                 <TextField name="display_name" label="Display name" value={(*display_name).clone()} required=true autocomplete="nickname"
-                    error={errors.get("display_name").cloned()} maxlength={DisplayName::MAX_CHARS}
+                    error={errors.get("display_name").cloned()} limit={DisplayName::MAX_CHARS}
                     hint="Shown beside the creatures you describe"
                     oninput={let display_name = display_name.clone(); Callback::from(move |value| display_name.set(value))} />
                 <TextField name="password" label="Password" kind="password" value={(*password).clone()} required=true autocomplete="new-password"
                     error={errors.get("password").cloned()}
-                    hint={format!("{}–{} bytes", Password::MIN_BYTES, Password::MAX_BYTES)}
+                    hint={format!("At least {} characters", Password::MIN_BYTES)}
                     oninput={let password = password.clone(); Callback::from(move |value| password.set(value))} />
                 <div class="actions">
                     <button class="button" type="submit" disabled={*busy}>{ if *busy { "Creating…" } else { "Create account" } }</button>
                 </div>
             </form>
-            <p class="muted">{"Already registered? "}<Link<Route> to={Route::Login}>{"Log in"}</Link<Route>></p>
+            <p class="muted">{"Already registered? "}<Link<Route, LoginQuery> to={Route::Login} query={Some(query.clone())}>{"Log in"}</Link<Route, LoginQuery>></p>
         </section>
     }
 }
