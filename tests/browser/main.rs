@@ -6,5 +6,6 @@
 //! With `BESTIARY_SCREENSHOTS=<dir>` the journeys also save the README's screenshots there.
 
 mod forms;
+mod gallery;
 mod harness;
 mod journeys;

@@ -1,5 +1,6 @@
-//! The gallery: avatar cards, full-text search, filters by tag and species, and paging that
-//! keeps its place in the address (so reloads, links and the back button return to it).
+//! The gallery: avatar cards, search as you type, filters by tag and species, and paging that
+//! keeps its place in the address (so reloads, links and the back button return to it). A card
+//! that arrives live is marked for a moment.
 
 use crate::api::ApiFailure;
 use crate::api::types::{CreaturePage, CreatureView, TagList};
@@ -10,12 +11,44 @@ use crate::components::status::{Empty, ErrorBanner, Loading};
 use crate::live::use_live;
 use crate::route::{GalleryQuery, Route};
 use crate::session::use_session;
+use gloo_timers::callback::Timeout;
+use std::collections::HashSet;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-/// Creatures per page.
-const PAGE_SIZE: usize = 12;
+/// How long typing pauses before the gallery searches for it.
+const SEARCH_PAUSE_MILLIS: u32 = 300;
+
+/// How long a card that arrived live stays marked.
+const ARRIVAL_MARK_MILLIS: u32 = 3_000;
+
+/// The cards marked as just arrived.
+#[derive(Default, PartialEq)]
+struct Arrivals(HashSet<String>);
+
+enum Arrival {
+    /// These cards appeared in a live update.
+    Came(HashSet<String>),
+    /// Their mark has been shown long enough.
+    Settled(HashSet<String>),
+}
+
+impl Reducible for Arrivals {
+    type Action = Arrival;
+
+    fn reduce(self: std::rc::Rc<Self>, action: Arrival) -> std::rc::Rc<Self> {
+        let mut marked = self.0.clone();
+        match action {
+            Arrival::Came(ids) => marked.extend(ids),
+            Arrival::Settled(ids) => marked.retain(|id| !ids.contains(id)),
+        }
+        Arrivals(marked).into()
+    }
+}
+
+/// Creatures per page: whole rows of the grid at 4, 3 or 2 columns (see `.cards`).
+const PAGE_SIZE: usize = 24;
 
 /// The gallery page.
 #[function_component(Gallery)]
@@ -31,16 +64,40 @@ pub fn gallery() -> Html {
     let page = use_state(|| None::<Result<CreaturePage, ApiFailure>>);
     let tags = use_state(Vec::new);
     let reload = use_state(|| 0u32);
+    // The cards of the last answer for this query, and those that were new in it.
+    let shown = use_mut_ref(|| (String::new(), HashSet::<String>::new()));
+    let arrived = use_reducer(Arrivals::default);
 
     {
-        let api = api.clone();
-        let page = page.clone();
+        let (api, page, shown, arrived) =
+            (api.clone(), page.clone(), shown.clone(), arrived.clone());
         use_effect_with(
             (query.clone(), live.creatures, *reload),
             move |(query, _, _)| {
                 let path = format!("/creatures?{}", query.api_query(PAGE_SIZE));
                 wasm_bindgen_futures::spawn_local(async move {
-                    page.set(Some(api.get::<CreaturePage>(&path).await));
+                    let answer = api.get::<CreaturePage>(&path).await;
+                    if let Ok(found) = &answer {
+                        let ids: HashSet<String> =
+                            found.items.iter().map(|item| item.id.to_string()).collect();
+                        let mut last = shown.borrow_mut();
+                        // Only a change of the same query is an arrival, not a new search.
+                        let fresh = if last.0 == path && !last.1.is_empty() {
+                            ids.difference(&last.1).cloned().collect()
+                        } else {
+                            HashSet::new()
+                        };
+                        *last = (path, ids);
+                        if !fresh.is_empty() {
+                            arrived.dispatch(Arrival::Came(fresh.clone()));
+                            let arrived = arrived.clone();
+                            Timeout::new(ARRIVAL_MARK_MILLIS, move || {
+                                arrived.dispatch(Arrival::Settled(fresh));
+                            })
+                            .forget();
+                        }
+                    }
+                    page.set(Some(answer));
                 });
             },
         );
@@ -68,13 +125,13 @@ pub fn gallery() -> Html {
     let search_ref = use_node_ref();
     let species_ref = use_node_ref();
     let tag_ref = use_node_ref();
-    let onsubmit = {
-        let go = go.clone();
+    // What the filters say now, as a query of the first page.
+    let typed = {
         let query = query.clone();
         let (search_ref, species_ref, tag_ref) =
             (search_ref.clone(), species_ref.clone(), tag_ref.clone());
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
+        move || {
+            // Untrimmed, so the address never rewrites what is being typed ("red " stays).
             let text = |node: &NodeRef| {
                 node.cast::<HtmlInputElement>()
                     .map(|input| input.value())
@@ -84,12 +141,41 @@ pub fn gallery() -> Html {
                 .cast::<HtmlSelectElement>()
                 .map(|select| select.value())
                 .filter(|value| !value.is_empty());
-            go.emit(GalleryQuery {
+            GalleryQuery {
                 q: text(&search_ref),
                 species: text(&species_ref),
                 tag,
                 ..query.first_page()
-            });
+            }
+        }
+    };
+    let onsubmit = {
+        let (go, typed) = (go.clone(), typed.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            go.emit(typed());
+        })
+    };
+    // Typing searches once the typist pauses; the address is replaced, not pushed, so the back
+    // button does not step through every prefix.
+    let pending = use_mut_ref(|| None::<Timeout>);
+    let oninput = {
+        let (navigator, typed, pending, current) = (
+            navigator.clone(),
+            typed.clone(),
+            pending.clone(),
+            query.clone(),
+        );
+        Callback::from(move |_: InputEvent| {
+            let (navigator, typed, current) = (navigator.clone(), typed.clone(), current.clone());
+            *pending.borrow_mut() = Some(Timeout::new(SEARCH_PAUSE_MILLIS, move || {
+                let next = typed();
+                if (&next.q, &next.species) != (&current.q, &current.species)
+                    && let Some(navigator) = &navigator
+                {
+                    let _ = navigator.replace_with_query(&Route::Gallery, &next);
+                }
+            }));
         })
     };
     let onchange_tag = {
@@ -136,8 +222,9 @@ pub fn gallery() -> Html {
         }
         Some(Ok(found)) => html! {
             <>
+                <p class="result-count" role="status" data-testid="result-count">{ result_count(found, &query) }</p>
                 <ul class="cards" data-testid="gallery">
-                    { for found.items.iter().map(|creature| card(creature, &go, &query)) }
+                    { for found.items.iter().map(|creature| card(creature, &go, &query, arrived.0.contains(&creature.id.to_string()))) }
                 </ul>
                 <nav class="pager" aria-label="Pages">
                     {
@@ -173,13 +260,13 @@ pub fn gallery() -> Html {
                     <Link<Route> to={Route::NewCreature} classes="button">{"+ New creature"}</Link<Route>>
                 }
             </div>
-            <form class="filters" role="search" {onsubmit} key={format!("{:?}", (&query.q, &query.species))}>
+            <form class="filters" role="search" {onsubmit}>
                 <label class="sr-only" for="search">{"Search"}</label>
                 <input id="search" ref={search_ref} type="search" name="q" placeholder="Search names and descriptions…"
-                    value={query.q.clone().unwrap_or_default()} />
+                    value={query.q.clone().unwrap_or_default()} oninput={oninput.clone()} />
                 <label class="sr-only" for="species">{"Species"}</label>
                 <input id="species" ref={species_ref} name="species" placeholder="Species"
-                    value={query.species.clone().unwrap_or_default()} />
+                    value={query.species.clone().unwrap_or_default()} {oninput} />
                 <label class="sr-only" for="tag-filter">{"Tag"}</label>
                 <select id="tag-filter" ref={tag_ref} name="tag" onchange={onchange_tag}>
                     <option value="" selected={query.tag.is_none()}>{"All tags"}</option>
@@ -202,10 +289,30 @@ pub fn gallery() -> Html {
     }
 }
 
-fn card(creature: &CreatureView, go: &Callback<GalleryQuery>, query: &GalleryQuery) -> Html {
+/// "24 creatures on page 2" and the like: how many this page shows, and whether there are more.
+fn result_count(found: &CreaturePage, query: &GalleryQuery) -> String {
+    let count = found.items.len();
+    let noun = if count == 1 { "creature" } else { "creatures" };
+    let more = if found.next_cursor.is_some() {
+        ", more on the next page"
+    } else {
+        ""
+    };
+    match query.page_number() {
+        1 => format!("{count} {noun}{more}"),
+        page => format!("{count} {noun} on page {page}{more}"),
+    }
+}
+
+fn card(
+    creature: &CreatureView,
+    go: &Callback<GalleryQuery>,
+    query: &GalleryQuery,
+    arrived: bool,
+) -> Html {
     let id = creature.id.to_string();
     html! {
-        <li class="card" key={id.clone()} data-testid="creature-card" data-id={id.clone()}>
+        <li class={classes!("card", arrived.then_some("card-arrived"))} key={id.clone()} data-testid="creature-card" data-id={id.clone()}>
             <Link<Route> to={Route::Creature { id }} classes="card-link">
                 <Avatar avatar={creature.avatar.clone()} name={creature.name.as_str().to_owned()} />
                 <div class="card-body">
