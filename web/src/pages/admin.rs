@@ -139,7 +139,8 @@ fn projections() -> Html {
             <table class="table" data-testid="projections">
                 <thead><tr>
                     <th scope="col">{"Projection"}</th><th scope="col">{"State"}</th>
-                    <th scope="col" class="numeric">{"Position"}</th><th scope="col" class="numeric">{"Lag"}</th>
+                    <th scope="col" class="numeric" title="The last event it applied, of every event in the log">{"Events applied"}</th>
+                    <th scope="col" class="numeric" title="Events in the log it has not applied yet">{"Behind"}</th>
                     <th scope="col">{"Latest rebuild"}</th><th scope="col"><span class="sr-only">{"Actions"}</span></th>
                 </tr></thead>
                 <tbody>
@@ -163,8 +164,8 @@ fn projections() -> Html {
                                         }
                                     }) }
                                 </td>
-                                <td class="numeric">{ format!("{} / {}", projection.position, projection.head) }</td>
-                                <td class="numeric">{ projection.lag }</td>
+                                <td class="numeric" data-testid="projection-position">{ format!("{} of {}", count(projection.position), count(projection.head)) }</td>
+                                <td class="numeric" data-testid="projection-lag">{ behind(projection.lag) }</td>
                                 <td>{ rebuild_progress(projection) }</td>
                                 <td><div class="row-actions">
                                     if rebuilding {
@@ -187,7 +188,7 @@ fn projections() -> Html {
             if let Some(error) = failure {
                 <ErrorBanner message={error.message()} />
             }
-            { table }
+            <div class="table-scroll">{ table }</div>
         </section>
     }
 }
@@ -209,9 +210,9 @@ fn rebuild_progress(projection: &ProjectionView) -> Html {
                 <div class="progress-bar" style={format!("width: {percent:.1}%")}></div>
             </div>
             <span class="progress-label">
-                { format!("{} · {} / {} events", rebuild.state, rebuild.events_done, rebuild.events_total) }
+                { format!("{} · {} of {} events", rebuild.state, count(rebuild.events_done), count(rebuild.events_total)) }
                 if rebuild.state == "running" && rebuild.events_per_second > 0.0 {
-                    { format!(" · {:.0}/s", rebuild.events_per_second) }
+                    { format!(" · {} events a second", count(rebuild.events_per_second.round() as i64)) }
                 }
             </span>
             if let Some(error) = &rebuild.error {
@@ -291,9 +292,15 @@ fn users() -> Html {
             });
         });
     }
+    let saved = use_state(|| None::<String>);
+    let pending_change = use_mut_ref(|| None::<String>);
     let (run, failure) = {
-        let reload = reload.clone();
-        use_admin_command(Callback::from(move |_| reload.set(*reload + 1)))
+        let (reload, saved, pending_change) =
+            (reload.clone(), saved.clone(), pending_change.clone());
+        use_admin_command(Callback::from(move |_| {
+            saved.set(pending_change.borrow_mut().take());
+            reload.set(*reload + 1);
+        }))
     };
     let me = session.me.as_ref().map(|me| me.id);
     let body = match &*list {
@@ -304,21 +311,42 @@ fn users() -> Html {
                 <thead><tr><th scope="col">{"User"}</th><th scope="col">{"Role"}</th></tr></thead>
                 <tbody>
                     { for users.iter().map(|user| {
-                        let (run, id) = (run.clone(), user.id.to_string());
+                        let current = user.role.as_str();
+                        let (run, id, name) = (run.clone(), user.id.to_string(), user.display_name.clone());
+                        let (saved, pending_change) = (saved.clone(), pending_change.clone());
                         let onchange = Callback::from(move |event: Event| {
-                            let role = event.target_unchecked_into::<HtmlSelectElement>().value();
+                            let select = event.target_unchecked_into::<HtmlSelectElement>();
+                            let role = select.value();
+                            let question = if role == "admin" {
+                                format!("Make {name} an admin? They can then rebuild projections, rotate keys and change roles.")
+                            } else {
+                                format!("Make {name} a user? They lose the admin pages.")
+                            };
+                            let confirmed = web_sys::window()
+                                .and_then(|window| window.confirm_with_message(&question).ok())
+                                .unwrap_or(false);
+                            if !confirmed {
+                                select.set_value(current);
+                                return;
+                            }
+                            saved.set(None);
+                            *pending_change.borrow_mut() = Some(format!("Saved: {name} is now {}.", if role == "admin" { "an admin" } else { "a user" }));
                             run(CommandRequest::new("PATCH", format!("/admin/users/{id}"), Some(json!({ "role": role }))));
                         });
                         html! {
-                            <tr key={user.id.to_string()}>
+                            <tr key={user.id.to_string()} data-testid="user-row">
                                 <td><strong>{ user.display_name.clone() }</strong><br /><span class="muted">{ user.email.clone() }</span></td>
                                 <td>
-                                    <label class="sr-only" for={format!("role-{}", user.id)}>{ format!("Role of {}", user.display_name) }</label>
-                                    <select id={format!("role-{}", user.id)} {onchange} disabled={Some(user.id) == me}
-                                        title={if Some(user.id) == me { "You cannot change your own role" } else { "" }}>
-                                        <option value="user" selected={user.role == domain::Role::User}>{"user"}</option>
-                                        <option value="admin" selected={user.role == domain::Role::Admin}>{"admin"}</option>
-                                    </select>
+                                    if Some(user.id) == me {
+                                        <span class="pill" data-testid="own-role">{ current }</span>
+                                        <span class="muted own-role-note">{" your own; another admin can change it"}</span>
+                                    } else {
+                                        <label class="sr-only" for={format!("role-{}", user.id)}>{ format!("Role of {}", user.display_name) }</label>
+                                        <select id={format!("role-{}", user.id)} {onchange}>
+                                            <option value="user" selected={user.role == domain::Role::User}>{"user"}</option>
+                                            <option value="admin" selected={user.role == domain::Role::Admin}>{"admin"}</option>
+                                        </select>
+                                    }
                                 </td>
                             </tr>
                         }
@@ -333,7 +361,52 @@ fn users() -> Html {
             if let Some(error) = failure {
                 <ErrorBanner message={error.message()} />
             }
-            { body }
+            if let Some(saved) = &*saved {
+                <div class="banner banner-ok" role="status" data-testid="role-saved">{ saved.clone() }</div>
+            }
+            <div class="table-scroll">{ body }</div>
         </section>
+    }
+}
+
+/// A count with thousands separated: `1,000,000`.
+fn count(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if value < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+/// How far behind the log a projection is, in words.
+fn behind(lag: i64) -> String {
+    match lag {
+        0 => "up to date".to_owned(),
+        1 => "1 event".to_owned(),
+        lag => format!("{} events", count(lag)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_and_lag_is_said_in_words() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(175), "175");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(count(10_000_000), "10,000,000");
+        assert_eq!(behind(0), "up to date");
+        assert_eq!(behind(1), "1 event");
+        assert_eq!(behind(12_345), "12,345 events");
     }
 }
