@@ -118,18 +118,23 @@ async fn a_visitor_registers_logs_in_creates_tags_filters_and_reads_history() {
                 },
             )
             .await;
-        assert!(events[0].contains("Creature registered"), "{events:?}");
+        // Newest first.
+        assert!(
+            events.last().unwrap().contains("Creature registered"),
+            "{events:?}"
+        );
         assert!(
             events.iter().any(|event| event.contains("+ fire")),
             "{events:?}"
         );
         // The state as of the registration: no tag yet.
         browser
-            .click("[data-testid=history-event]:first-child button")
+            .click("[data-testid=history-event][data-version='1'] button")
             .await;
         browser
             .until_text("[data-testid=state-as-of]", "As of version 1")
             .await;
+        browser.until_at("?version=1").await;
         let as_of = browser
             .find("[data-testid=state-as-of]")
             .await

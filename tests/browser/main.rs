@@ -9,4 +9,5 @@ mod admin;
 mod forms;
 mod gallery;
 mod harness;
+mod history;
 mod journeys;

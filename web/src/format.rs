@@ -11,6 +11,33 @@ pub fn when(timestamp: &str) -> String {
     String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
 }
 
+/// How long ago a timestamp from the API was, in words ("3 minutes ago"); past a month, its date.
+pub fn ago(timestamp: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(timestamp));
+    if date.get_time().is_nan() {
+        return timestamp.to_owned();
+    }
+    let seconds = ((js_sys::Date::now() - date.get_time()) / 1000.0).max(0.0) as u64;
+    elapsed(seconds).unwrap_or_else(|| {
+        String::from(date.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    })
+}
+
+/// A span of seconds as "just now", "N minutes ago", "N hours ago", "yesterday" or "N days
+/// ago"; `None` past 30 days.
+pub fn elapsed(seconds: u64) -> Option<String> {
+    let plural =
+        |count: u64, unit: &str| format!("{count} {unit}{} ago", if count == 1 { "" } else { "s" });
+    Some(match seconds {
+        0..45 => "just now".to_owned(),
+        45..3_600 => plural((seconds / 60).max(1), "minute"),
+        3_600..86_400 => plural(seconds / 3_600, "hour"),
+        86_400..172_800 => "yesterday".to_owned(),
+        172_800..2_592_000 => plural(seconds / 86_400, "day"),
+        _ => return None,
+    })
+}
+
 /// A trait's value as text.
 pub fn trait_value(value: &Value) -> String {
     match value {
@@ -51,6 +78,17 @@ pub fn event_title(event_type: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn spans_read_as_words() {
+        assert_eq!(elapsed(3).as_deref(), Some("just now"));
+        assert_eq!(elapsed(50).as_deref(), Some("1 minute ago"));
+        assert_eq!(elapsed(180).as_deref(), Some("3 minutes ago"));
+        assert_eq!(elapsed(3_600).as_deref(), Some("1 hour ago"));
+        assert_eq!(elapsed(90_000).as_deref(), Some("yesterday"));
+        assert_eq!(elapsed(5 * 86_400).as_deref(), Some("5 days ago"));
+        assert_eq!(elapsed(40 * 86_400), None);
+    }
 
     #[test]
     fn typed_trait_values_keep_numbers_and_booleans() {

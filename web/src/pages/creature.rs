@@ -12,6 +12,7 @@ use crate::format;
 use crate::live::use_live;
 use crate::route::{GalleryQuery, Route, encode};
 use crate::session::{SessionAction, use_session};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
@@ -23,6 +24,14 @@ use yew_router::prelude::*;
 pub struct CreaturePageProps {
     /// The creature's id.
     pub id: String,
+}
+
+/// The creature page's place in its history: `?version=N` shows the state as of version N.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VersionQuery {
+    /// The version whose state is shown (the latest when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
 }
 
 /// The creature page.
@@ -39,6 +48,22 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
     let failure = use_state(|| None::<ApiFailure>);
     let keys = use_mut_ref(IdempotencyKeys::default);
     let tag_input = use_node_ref();
+    let as_of = use_location()
+        .and_then(|location| location.query::<VersionQuery>().ok())
+        .unwrap_or_default();
+    let pick_version = {
+        let (navigator, id) = (navigator.clone(), props.id.clone());
+        Callback::from(move |version: i64| {
+            if let Some(navigator) = &navigator {
+                let _ = navigator.replace_with_query(
+                    &Route::Creature { id: id.clone() },
+                    &VersionQuery {
+                        version: Some(version),
+                    },
+                );
+            }
+        })
+    };
     use_page_title(match &*creature {
         Some(Ok(found)) => found.name.as_str(),
         Some(Err(error)) if error.status == 404 => "No such creature",
@@ -318,7 +343,9 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                             <HistoryTimeline events={history.events.clone()}
                                 owner={creature_view.owner.id}
                                 owner_name={owner_name.clone()}
-                                me={session.me.as_ref().map(|me| me.id)} />
+                                me={session.me.as_ref().map(|me| me.id)}
+                                version={as_of.version}
+                                on_select={pick_version} />
                         },
                         None => html! { <Loading label="Loading the history…" /> },
                     }
