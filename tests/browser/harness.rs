@@ -303,10 +303,11 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Opens `url` and waits for the app to render its navigation.
+    /// Opens `url` and waits for the app to render its navigation (the static shell shown
+    /// before the app starts has a top bar too, but no navigation).
     pub async fn open(&self, url: &str) {
         self.client.goto(url).await.unwrap();
-        self.find(".topbar").await;
+        self.find(".topbar .nav").await;
     }
 
     /// The first element matching `css`, once there is one.

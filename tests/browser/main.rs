@@ -5,6 +5,7 @@
 //! On failure each test saves a screenshot under `$CARGO_TARGET_TMPDIR/browser-failures/`.
 //! With `BESTIARY_SCREENSHOTS=<dir>` the journeys also save the README's screenshots there.
 
+mod accessibility;
 mod admin;
 mod forms;
 mod gallery;

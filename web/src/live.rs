@@ -1,8 +1,15 @@
 //! Live updates: one `EventSource` on `GET /updates` for the whole app, counted per projection
 //! so a page can refresh when the read model it shows has moved.
+//!
+//! The stream is closed when the page is hidden (`pagehide`) and opened again if the browser
+//! brings the page back from its back-forward cache (`pageshow`). A browser holds at most six
+//! HTTP/1.1 connections to one host, and every page it keeps in that cache with its stream open
+//! would hold one of them, until the API answered nothing more.
 
 use crate::api::types::Notice;
 use futures::StreamExt;
+use futures::channel::oneshot;
+use gloo_events::EventListener;
 use gloo_net::eventsource::futures::EventSource;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -75,9 +82,33 @@ pub struct LiveProviderProps {
 #[function_component(LiveProvider)]
 pub fn live_provider(props: &LiveProviderProps) -> Html {
     let live = use_reducer(Live::default);
+    // Bumped when the page comes back from the back-forward cache: the stream opens anew.
+    let shown = use_reducer(Shown::default);
+    {
+        let shown = shown.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                EventListener::new(&window, "pageshow", move |event| {
+                    let restored =
+                        wasm_bindgen::JsCast::dyn_ref::<web_sys::PageTransitionEvent>(event)
+                            .is_some_and(web_sys::PageTransitionEvent::persisted);
+                    if restored {
+                        shown.dispatch(());
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
     {
         let live = live.dispatcher();
-        use_effect_with(props.base.clone(), move |base| {
+        use_effect_with((props.base.clone(), shown.0), move |(base, _)| {
+            // Dropping the sender (the page hid, or this effect is replaced) ends the stream.
+            let (hidden, until_hidden) = oneshot::channel::<()>();
+            let hiding = web_sys::window().map(|window| {
+                let mut hidden = Some(hidden);
+                EventListener::new(&window, "pagehide", move |_| drop(hidden.take()))
+            });
             if let Ok(mut source) = EventSource::new(&format!("{base}/updates")) {
                 let notices = source.subscribe("projection");
                 let resyncs = source.subscribe("resync");
@@ -85,10 +116,11 @@ pub fn live_provider(props: &LiveProviderProps) -> Html {
                 if let (Ok(notices), Ok(resyncs), Ok(opens)) = (notices, resyncs, opens) {
                     wasm_bindgen_futures::spawn_local(async move {
                         let _source = source;
-                        let mut events = futures::stream::select(
+                        let events = futures::stream::select(
                             futures::stream::select(notices, resyncs),
                             opens,
                         );
+                        let mut events = events.take_until(until_hidden);
                         while let Some(event) = events.next().await {
                             match event {
                                 Ok((kind, message)) if kind == "projection" => {
@@ -110,14 +142,28 @@ pub fn live_provider(props: &LiveProviderProps) -> Html {
                                 Err(_) => live.dispatch(LiveAction::Connected(false)),
                             }
                         }
+                        live.dispatch(LiveAction::Connected(false));
                     });
                 }
             }
+            move || drop(hiding)
         });
     }
     html! {
         <ContextProvider<UseReducerHandle<Live>> context={live}>
             { props.children.clone() }
         </ContextProvider<UseReducerHandle<Live>>>
+    }
+}
+
+/// How many times the page came back from the back-forward cache.
+#[derive(Default, PartialEq)]
+struct Shown(u32);
+
+impl Reducible for Shown {
+    type Action = ();
+
+    fn reduce(self: Rc<Self>, _: ()) -> Rc<Self> {
+        Rc::new(Shown(self.0.wrapping_add(1)))
     }
 }

@@ -7,7 +7,7 @@ use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::field::TextField;
 use crate::components::page::use_page_title;
-use crate::components::status::{ErrorBanner, Loading};
+use crate::components::status::{Empty, ErrorBanner, Loading};
 use crate::format;
 use crate::pages::login::LoginQuery;
 use crate::route::Route;
@@ -131,6 +131,8 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
     let failure = use_state(|| None::<ApiFailure>);
     let busy = use_state(|| false);
     let keys = use_mut_ref(IdempotencyKeys::default);
+    // Whose creature is being edited, whether it is archived, and its name.
+    let editing_view = use_state(|| None::<(domain::UserId, bool, String)>);
     use_page_title(match (props.id.is_some(), *loaded) {
         (_, false) => "Loading the creature",
         (true, true) => "Edit creature",
@@ -138,13 +140,25 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
     });
 
     {
-        let (api, draft, loaded, failure) =
-            (api.clone(), draft.clone(), loaded.clone(), failure.clone());
+        let (api, draft, loaded, failure, editing_view) = (
+            api.clone(),
+            draft.clone(),
+            loaded.clone(),
+            failure.clone(),
+            editing_view.clone(),
+        );
         use_effect_with(props.id.clone(), move |id| {
             if let Some(id) = id.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
                     match api.get::<CreatureView>(&format!("/creatures/{id}")).await {
-                        Ok(view) => draft.set(Draft::from_view(&view)),
+                        Ok(view) => {
+                            editing_view.set(Some((
+                                view.owner.id,
+                                view.archived,
+                                view.name.as_str().to_owned(),
+                            )));
+                            draft.set(Draft::from_view(&view));
+                        }
                         Err(error) => failure.set(Some(error)),
                     }
                     loaded.set(true);
@@ -167,6 +181,30 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
     }
     if !*loaded {
         return html! { <Loading label="Loading the creature…" /> };
+    }
+    // Only its owner or an admin may edit a creature, and nobody an archived one: say so
+    // plainly instead of offering a form the API would refuse.
+    if let (Some(id), Some((owner, archived, name))) = (&props.id, &*editing_view) {
+        let refusal = if !session.may_change(*owner) {
+            Some(format!(
+                "Only the one who described {name}, or an admin, can edit it."
+            ))
+        } else if *archived {
+            Some(format!(
+                "{name} is archived, so it can no longer be edited."
+            ))
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            return html! {
+                <div data-testid="edit-refused">
+                    <Empty title={format!("You cannot edit {name}")} page=true>
+                        <p>{ refusal }{" "}<Link<Route> to={Route::Creature { id: id.clone() }}>{"Back to the creature"}</Link<Route>></p>
+                    </Empty>
+                </div>
+            };
+        }
     }
 
     let set = |update: fn(&mut Draft, String)| {
