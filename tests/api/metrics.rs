@@ -1,7 +1,7 @@
 //! Metrics: `/metrics` stays bounded whatever clients send (labels come from closed sets),
-//! counts requests, and the worker exports its own on `WORKER_METRICS_ADDR`. The registry is
-//! one per process, shared by every app these tests start: assertions are on growth or on
-//! series of the test's own process.
+//! counts requests, and the worker exports its own on `WORKER_METRICS_ADDR`, every metric the
+//! Grafana dashboard shows among them. The registry is one per process, shared by every app
+//! these tests start: assertions are on growth or on series of the test's own process.
 
 use crate::helpers::spawn_app;
 use futures::StreamExt;
@@ -211,5 +211,38 @@ async fn the_worker_exports_projections_and_avatar_jobs_on_its_own_address() {
     assert!(
         !worker_text.contains("bestiary_http_requests_total"),
         "a worker process answers no HTTP requests of the API: {worker_text}"
+    );
+
+    // Every metric the dashboard shows is one a running API or worker exports.
+    let api_text = scrape(&app.client, &format!("{}/metrics", app.address)).await;
+    let dashboard = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/grafana/bestiary.json"),
+    )
+    .unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&dashboard).unwrap();
+    let mut queried = std::collections::BTreeSet::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            for (start, _) in expr.match_indices("bestiary_") {
+                let name: String = expr[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                queried.insert(name);
+            }
+        }
+    }
+    assert!(queried.len() > 10, "{queried:?}");
+    let exported = |name: &str| {
+        [&api_text, &worker_text].iter().any(|text| {
+            text.lines()
+                .any(|line| line.starts_with(name) && line[name.len()..].starts_with(['{', ' ']))
+        })
+    };
+    let missing: Vec<&String> = queried.iter().filter(|name| !exported(name)).collect();
+    assert!(
+        missing.is_empty(),
+        "the dashboard queries metrics nothing exports: {missing:?}"
     );
 }
