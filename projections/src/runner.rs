@@ -142,12 +142,11 @@ async fn apply_fetched(
 }
 
 /// Runs batches until the projection has applied everything readable now, or until
-/// `go_on` says to stop (it is told each committed batch's outcome and asked whether to go on,
-/// so a worker shutting down stops between batches, not at the end of a long catch-up, and a
-/// worker can measure each batch). The next window is read and
-/// decoded on a connection of its own while the current one is written, so reading and
-/// writing overlap; a window read from a checkpoint that moved meanwhile (another runner) is
-/// dropped and read again.
+/// `go_on` says to stop (it is told each committed batch's outcome and asked whether to go
+/// on, so a worker shutting down stops between batches, not at the end of a long catch-up,
+/// and a worker can measure each batch). The next window is read and decoded on a connection
+/// of its own while the current one is written, so reading and writing overlap; a window read
+/// from a checkpoint that moved meanwhile (another runner) is dropped and read again.
 pub async fn catch_up(
     pool: &PgPool,
     projection: &'static dyn Projection,
