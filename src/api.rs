@@ -7,7 +7,7 @@ use crate::config::{ApiConfig, RedisConfig, Secret};
 use crate::http::idempotency::FingerprintKey;
 use crate::http::state::{AppState, LoginRateLimits};
 use crate::http::throttle::Throttle;
-use crate::http::{self, live, metrics::Metrics, progress::Progress};
+use crate::http::{self, live, progress::Progress};
 use crate::serve::{Timeouts, serve};
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
@@ -39,6 +39,7 @@ impl Api {
         if secret.expose().chars().count() < MIN_SECRET_CHARS {
             anyhow::bail!("SECRET_KEY must be at least {MIN_SECRET_CHARS} characters");
         }
+        crate::prometheus::handle();
         let redis = Arc::new(redis_config.link()?);
         let commands = CommandHandler::new(EventStore::new(pool.clone()))
             .with_commit_hook(notify::head_publisher(redis.clone()));
@@ -70,7 +71,6 @@ impl Api {
             live: notices,
             pool,
             redis,
-            metrics: Metrics::default(),
             read_wait: config.read_wait(),
             throttle,
             login_limits: LoginRateLimits::new(&config.login_limits),

@@ -122,6 +122,10 @@ pub struct WorkerConfig {
     /// Avatar jobs one worker runs at once.
     #[arg(long, env = "AVATAR_JOBS", default_value_t = 2)]
     pub avatar_jobs: usize,
+    /// Address where the worker serves its Prometheus metrics (`GET /metrics`). [default:
+    /// none; in `all` the API's `/metrics` carries them]
+    #[arg(long, env = "WORKER_METRICS_ADDR")]
+    pub worker_metrics_addr: Option<SocketAddr>,
 }
 
 impl WorkerConfig {

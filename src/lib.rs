@@ -18,6 +18,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod progress;
+pub mod prometheus;
 pub mod refresh;
 pub mod run;
 pub mod serve;

@@ -58,6 +58,7 @@ async fn web(args: WebArgs) -> anyhow::Result<()> {
 
 async fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
+    crate::prometheus::spawn(args.worker.worker_metrics_addr).await?;
     Worker::new(pool, args.worker.settings(&args.redis))
         .run(shutdown::signal())
         .await?;
@@ -88,6 +89,7 @@ async fn all(args: AllArgs) -> anyhow::Result<()> {
     };
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
     let api = Api::build(pool.clone(), &args.api, &args.redis, secret).await?;
+    crate::prometheus::spawn(worker.worker_metrics_addr).await?;
     let worker = Worker::new(pool, worker.settings(&args.redis));
     let ai = ai_service::AiService::build(&ai)
         .await

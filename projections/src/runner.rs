@@ -142,16 +142,16 @@ async fn apply_fetched(
 }
 
 /// Runs batches until the projection has applied everything readable now, or until
-/// `go_on` says to stop (it is asked after each committed batch, so a worker shutting down
-/// stops between batches, not at the end of a long catch-up). The next window is read and
-/// decoded on a connection of its own while the current one is written, so reading and
-/// writing overlap; a window read from a checkpoint that moved meanwhile (another runner) is
-/// dropped and read again.
+/// `go_on` says to stop (it is told each committed batch's outcome and asked whether to go
+/// on, so a worker shutting down stops between batches, not at the end of a long catch-up,
+/// and a worker can measure each batch). The next window is read and decoded on a connection
+/// of its own while the current one is written, so reading and writing overlap; a window read
+/// from a checkpoint that moved meanwhile (another runner) is dropped and read again.
 pub async fn catch_up(
     pool: &PgPool,
     projection: &'static dyn Projection,
     batch: i64,
-    go_on: &(dyn Fn() -> bool + Sync),
+    go_on: &(dyn Fn(&BatchOutcome) -> bool + Sync),
 ) -> Result<BatchOutcome, ApplyError> {
     let start = {
         let row = sqlx::query(
@@ -162,7 +162,11 @@ pub async fn catch_up(
         .await?;
         match row {
             Some(row) => Checkpoint::from_row(&row, "xid", "position")?,
-            None => return run_batch(pool, projection, batch).await,
+            None => {
+                let outcome = run_batch(pool, projection, batch).await?;
+                go_on(&outcome);
+                return Ok(outcome);
+            }
         }
     };
     let mut ahead = Some(read_ahead(pool, projection, start, batch));
@@ -189,14 +193,16 @@ pub async fn catch_up(
             outcome
         };
         tx.commit().await?;
-        if outcome.caught_up || !go_on() {
+        if !go_on(&outcome) || outcome.caught_up {
             if let Some(extra) = ahead.take() {
                 extra.abort();
             }
             return Ok(outcome);
         }
     }
-    run_batch(pool, projection, batch).await
+    let outcome = run_batch(pool, projection, batch).await?;
+    go_on(&outcome);
+    Ok(outcome)
 }
 
 fn read_ahead(

@@ -1,4 +1,5 @@
-//! Prometheus metrics of the API: requests by route, method and status, and their latency.
+//! The API's Prometheus metrics, recorded into the process's registry
+//! ([`crate::prometheus`]): requests by route, method and status, and their latency.
 //! Projection positions and lag are read from PostgreSQL when scraped.
 //!
 //! Every label comes from a closed set, so no client can grow the exposition: the known
@@ -9,154 +10,71 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use projections::status::ProjectionStatus;
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// Requests answered, by method, route and status.
+const REQUESTS: &str = "bestiary_http_requests_total";
+/// Time to answer, by method and route.
+const DURATION: &str = "bestiary_http_request_duration_seconds";
 /// A projection gauge: its name, its help text, and how to read it from a status.
 type Gauge = (&'static str, &'static str, fn(&ProjectionStatus) -> f64);
-
-/// Upper bounds of the latency histogram's buckets, in seconds.
-const BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+/// The projection gauges, read from PostgreSQL at each scrape.
+const PROJECTION_GAUGES: [Gauge; 4] = [
+    (
+        "bestiary_projection_position",
+        "Global position of the last event a projection applied.",
+        |s| s.position as f64,
+    ),
+    (
+        "bestiary_projection_lag_events",
+        "Events a projection has not applied yet.",
+        |s| s.lag as f64,
+    ),
+    (
+        "bestiary_projection_lag_seconds",
+        "Age of the oldest event a projection has not applied.",
+        |s| s.lag_seconds,
+    ),
+    (
+        "bestiary_projection_parked_streams",
+        "Streams a projection holds on an event it cannot apply.",
+        |s| s.parked.len() as f64,
+    ),
 ];
+/// The log's head, read with the projection gauges.
+const HEAD: &str = "bestiary_event_store_head";
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
-}
-
-#[derive(Default)]
-struct Registry {
-    /// (method, route, status) → requests.
-    requests: BTreeMap<(&'static str, String, &'static str), u64>,
-    /// (method, route) → latency.
-    latency: BTreeMap<(&'static str, String), Histogram>,
-}
-
-/// The API's request metrics.
-#[derive(Clone, Default)]
-pub struct Metrics(Arc<Mutex<Registry>>);
-
-impl std::fmt::Debug for Metrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Metrics")
+/// Describes the API's metrics to the registry.
+pub fn describe() {
+    describe_counter!(REQUESTS, "HTTP requests answered.");
+    describe_histogram!(
+        DURATION,
+        metrics::Unit::Seconds,
+        "Time to answer HTTP requests."
+    );
+    for (name, help, _) in PROJECTION_GAUGES {
+        describe_gauge!(name, help);
     }
+    describe_gauge!(HEAD, "Highest global position in the event store.");
 }
 
-impl Metrics {
-    fn record(&self, method: &'static str, route: String, status: &'static str, seconds: f64) {
-        let Ok(mut registry) = self.0.lock() else {
-            return;
-        };
-        *registry
-            .requests
-            .entry((method, route.clone(), status))
-            .or_default() += 1;
-        let histogram = registry.latency.entry((method, route)).or_default();
-        for (bound, count) in BUCKETS.iter().zip(histogram.counts.iter_mut()) {
-            if seconds <= *bound {
-                *count += 1;
-            }
+/// Sets the projection gauges and the log's head from the projections' states (read from
+/// PostgreSQL at each scrape, so every replica reports the same).
+pub fn observe_projections(projections: &[ProjectionStatus]) {
+    for status in projections {
+        for (name, _, value) in PROJECTION_GAUGES {
+            gauge!(name, "projection" => status.name.clone()).set(value(status));
         }
-        histogram.count += 1;
-        histogram.sum += seconds;
     }
-
-    /// The Prometheus text exposition of the requests and the given projection states.
-    pub fn render(&self, projections: &[ProjectionStatus]) -> String {
-        let mut out = String::new();
-        if let Ok(registry) = self.0.lock() {
-            out.push_str("# HELP bestiary_http_requests_total HTTP requests answered.\n");
-            out.push_str("# TYPE bestiary_http_requests_total counter\n");
-            for ((method, route, status), count) in &registry.requests {
-                let _ = writeln!(
-                    out,
-                    "bestiary_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
-                );
-            }
-            out.push_str(
-                "# HELP bestiary_http_request_duration_seconds Time to answer HTTP requests.\n",
-            );
-            out.push_str("# TYPE bestiary_http_request_duration_seconds histogram\n");
-            for ((method, route), histogram) in &registry.latency {
-                let labels = format!("method=\"{method}\",route=\"{route}\"");
-                for (bound, count) in BUCKETS.iter().zip(histogram.counts) {
-                    let _ = writeln!(
-                        out,
-                        "bestiary_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "bestiary_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                    histogram.count
-                );
-                let _ = writeln!(
-                    out,
-                    "bestiary_http_request_duration_seconds_sum{{{labels}}} {}",
-                    histogram.sum
-                );
-                let _ = writeln!(
-                    out,
-                    "bestiary_http_request_duration_seconds_count{{{labels}}} {}",
-                    histogram.count
-                );
-            }
-        }
-        let gauges: [Gauge; 4] = [
-            (
-                "bestiary_projection_position",
-                "Global position of the last event a projection applied.",
-                |s| s.position as f64,
-            ),
-            (
-                "bestiary_projection_lag_events",
-                "Events a projection has not applied yet.",
-                |s| s.lag as f64,
-            ),
-            (
-                "bestiary_projection_lag_seconds",
-                "Age of the oldest event a projection has not applied.",
-                |s| s.lag_seconds,
-            ),
-            (
-                "bestiary_projection_parked_streams",
-                "Streams a projection holds on an event it cannot apply.",
-                |s| s.parked.len() as f64,
-            ),
-        ];
-        for (name, help, value) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
-            for status in projections {
-                let _ = writeln!(
-                    out,
-                    "{name}{{projection=\"{}\"}} {}",
-                    status.name,
-                    value(status)
-                );
-            }
-        }
-        if let Some(head) = projections.first().map(|status| status.head) {
-            let _ = writeln!(
-                out,
-                "# HELP bestiary_event_store_head Highest global position in the event store."
-            );
-            let _ = writeln!(
-                out,
-                "# TYPE bestiary_event_store_head gauge\nbestiary_event_store_head {head}"
-            );
-        }
-        out
+    if let Some(head) = projections.first().map(|status| status.head) {
+        gauge!(HEAD).set(head as f64);
     }
 }
 
 /// Records each request under its method, route template and status labels.
-pub async fn record(metrics: Metrics, request: Request, next: Next) -> Response {
+pub async fn record(request: Request, next: Next) -> Response {
     let method = method_label(request.method());
     let route = request
         .extensions()
@@ -164,12 +82,11 @@ pub async fn record(metrics: Metrics, request: Request, next: Next) -> Response 
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let started = Instant::now();
     let response = next.run(request).await;
-    metrics.record(
-        method,
-        route,
-        status_label(response.status()),
-        started.elapsed().as_secs_f64(),
-    );
+    let status = status_label(response.status());
+    counter!(REQUESTS, "method" => method, "route" => route.clone(), "status" => status)
+        .increment(1);
+    histogram!(DURATION, "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
     response
 }
 

@@ -26,7 +26,6 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The whole API.
 pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
-    let metrics = state.metrics.clone();
     Router::new()
         .merge(routes::health::router())
         .merge(routes::openapi::router())
@@ -44,9 +43,7 @@ pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
             idempotency::middleware,
         ))
         .with_state(state)
-        .layer(axum::middleware::from_fn(move |request, next| {
-            metrics::record(metrics.clone(), request, next)
-        }))
+        .layer(axum::middleware::from_fn(metrics::record))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(
             middleware::problem_for_bare_errors,

@@ -2,7 +2,6 @@
 
 use super::idempotency::FingerprintKey;
 use super::live::Notice;
-use super::metrics::Metrics;
 use super::progress::Progress;
 use super::throttle::{Limit, Throttle};
 use crate::accounts::Accounts;
@@ -34,8 +33,6 @@ pub struct AppState {
     pub live: broadcast::Sender<Notice>,
     /// How far each projection has got, for reads waiting for a position.
     pub progress: Progress,
-    /// Request metrics.
-    pub metrics: Metrics,
     /// How long a read with `min_position` may wait.
     pub read_wait: Duration,
     /// Keys request fingerprints (idempotency).

@@ -6,10 +6,12 @@
 //! each projection is run by whichever holds its [`lease`] (a PostgreSQL advisory lock on a
 //! connection of its own, released when that worker dies), and [`projector`] runs it.
 //! [`avatars`] turns avatar requests into jobs on a Redis stream and runs them against the
-//! ai-service. [`rebuilds`] performs the projection rebuilds admins ask for.
+//! ai-service. [`rebuilds`] performs the projection rebuilds admins ask for. [`metrics`]
+//! records what it does through the `metrics` facade; the binary exports it.
 
 pub mod avatars;
 pub use projections::lease;
+pub mod metrics;
 pub mod projector;
 pub mod rebuilds;
 
@@ -79,6 +81,7 @@ impl Worker {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), WorkerError> {
         let client = redis::Client::open(self.settings.redis_url.as_str())
             .map_err(|error| WorkerError::InvalidRedisUrl(error.to_string()))?;
+        metrics::register();
         let mut tasks = JoinSet::new();
         let wake = wake::listen(&mut tasks, client.clone(), &self.settings.redis_prefix);
         let (stop, stopped) = watch::channel(false);
@@ -104,6 +107,12 @@ impl Worker {
         if let Some(avatars) = &self.settings.avatars {
             self.spawn_avatar_jobs(&mut projectors, avatars, &client, &wake, &stopped);
         }
+        tasks.spawn(metrics::sample(
+            self.pool.clone(),
+            client.clone(),
+            self.settings.redis_prefix.clone(),
+            stopped.clone(),
+        ));
         tracing::info!("worker running");
         shutdown.await;
         let _ = stop.send(true);

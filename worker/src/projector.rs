@@ -3,13 +3,15 @@
 //! goes on.
 
 use crate::WorkerSettings;
+use crate::metrics;
 use crate::pause;
 use projections::lease::Lease;
 use projections::runner::catch_up;
 use projections::{Projection, status};
 use redis_link::wake::Wake;
 use sqlx::PgPool;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// How soon to look again when committed events are held back by a transaction still open.
@@ -41,6 +43,7 @@ pub async fn run(
             }
         };
         tracing::info!(projection = name, "took the lease");
+        metrics::lease(name, true);
         let mut head = wake.head();
         while !*stop.borrow() {
             let wait = match step(&pool, projection, settings.batch_size, &stop).await {
@@ -49,11 +52,13 @@ pub async fn run(
                 Ok(Step::Done) => settings.poll_interval,
                 Err(error) => {
                     tracing::warn!(projection = name, %error, "batch failed; retrying");
+                    metrics::step_failed(name);
                     ERROR_BACKOFF
                 }
             };
             if !lease.is_held().await {
                 tracing::warn!(projection = name, "lost the lease");
+                metrics::lease(name, false);
                 break;
             }
             tokio::select! {
@@ -83,10 +88,19 @@ async fn step(
     batch: i64,
     stop: &watch::Receiver<bool>,
 ) -> Result<Step, projections::ApplyError> {
-    catch_up(pool, projection, batch, &|| !*stop.borrow()).await?;
+    let since = Mutex::new(Instant::now());
+    let reached = catch_up(pool, projection, batch, &|outcome| {
+        if let Ok(mut since) = since.lock() {
+            metrics::batch(projection.name(), outcome, since.elapsed());
+            *since = Instant::now();
+        }
+        !*stop.borrow()
+    })
+    .await?;
     let head: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0) FROM events")
         .fetch_one(pool)
         .await?;
+    metrics::step(projection.name(), reached.checkpoint.position, head);
     if status::has_passed(pool, projection, head).await? {
         Ok(Step::Done)
     } else {

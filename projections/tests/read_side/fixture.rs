@@ -117,7 +117,7 @@ impl Fixture {
     /// Runs the projection over everything readable now. Write transactions still open
     /// anywhere on the server (other tests' too) can hold events back, see `reader`.
     pub async fn run_once(&self, projection: &'static dyn projections::Projection) {
-        projections::runner::catch_up(&self.db.pool, projection, 100, &|| true)
+        projections::runner::catch_up(&self.db.pool, projection, 100, &|_| true)
             .await
             .unwrap();
     }

@@ -17,8 +17,9 @@ async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, Api
     let statuses = projections::status::statuses(&state.pool)
         .await
         .map_err(|error| ApiError::Internal(error.to_string()))?;
+    crate::http::metrics::observe_projections(&statuses);
     Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(&statuses),
+        [(header::CONTENT_TYPE, crate::prometheus::CONTENT_TYPE)],
+        crate::prometheus::render(),
     ))
 }

@@ -85,6 +85,7 @@ async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<boo
         queue::recreate(&mut redis, stream, &jobs)
             .await
             .map_err(|error| error.to_string())?;
+        crate::metrics::enqueued(jobs.len());
         tracing::info!(
             jobs = jobs.len(),
             "avatar job stream missing: reconciled from the event store"
@@ -123,6 +124,7 @@ async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<boo
         .await
         .map_err(|error| error.to_string())?;
     tx.commit().await.map_err(|error| error.to_string())?;
+    crate::metrics::enqueued(jobs.len());
     Ok(!read.complete)
 }
 

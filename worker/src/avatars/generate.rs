@@ -99,6 +99,7 @@ impl Generator {
         let mut last_error = String::new();
         for attempt in 0..self.settings.attempts {
             if attempt > 0 {
+                crate::metrics::retried();
                 tokio::time::sleep(self.backoff(attempt)).await;
             }
             match self.call(&body).await {

@@ -3,7 +3,7 @@
 
 use super::generate::{Generator, Outcome};
 use super::queue::{self, Job};
-use crate::pause;
+use crate::{metrics, pause};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -49,13 +49,15 @@ pub async fn consume(
                 match generator.run(job).await {
                     Ok(outcome) => {
                         log(job, &outcome);
+                        metrics::done(&outcome);
                         if let Err(error) = queue::ack(&mut connection, &stream, &id).await {
                             tracing::warn!(%error, "acknowledging an avatar job failed; it will run again");
                         }
                     }
                     // Left pending: this consumer or another takes it up again.
                     Err(error) => {
-                        tracing::warn!(%error, creature = %job.creature, "avatar job interrupted")
+                        tracing::warn!(%error, creature = %job.creature, "avatar job interrupted");
+                        metrics::interrupted();
                     }
                 }
             }
@@ -78,6 +80,7 @@ async fn next_jobs(
     let reclaimed =
         queue::reclaim(connection, stream, consumer, generator.settings.claim_after).await?;
     if !reclaimed.is_empty() {
+        metrics::reclaimed(reclaimed.len());
         tracing::info!(
             count = reclaimed.len(),
             "took over avatar jobs left by another worker"
