@@ -1,0 +1,60 @@
+//! The bodies keep the exact JSON the API sent before they were shared: field names, their
+//! order, `null` for absent optional fields, and the enums' spelling.
+
+use api_types::admin::{Rotated, UserList};
+use api_types::auth::{Me, Token};
+use api_types::creatures::{CreaturePage, History};
+use api_types::tags::TagList;
+use api_types::updates::Notice;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+const ID: &str = "0190a3f0-0000-7000-8000-000000000001";
+const AT: &str = "2026-11-26T10:00:00Z";
+
+/// Reads `json` as `T` and writes it back: the text must not change.
+fn round_trips<T: Serialize + DeserializeOwned>(json: &str) {
+    let value: T = serde_json::from_str(json).unwrap();
+    assert_eq!(serde_json::to_string(&value).unwrap(), json);
+}
+
+#[test]
+fn a_creature_page_is_sent_as_before() {
+    round_trips::<CreaturePage>(&format!(
+        r#"{{"items":[{{"id":"{ID}","name":"Smaug","species":"dragon","description":"","traits":{{"wings":2}},"owner":{{"id":"{ID}","display_name":null}},"tags":["fire"],"avatar":{{"state":"none","url":null,"failure":null}},"archived":false,"version":1,"position":7,"created_at":"{AT}","updated_at":"{AT}"}}],"next_cursor":null}}"#
+    ));
+}
+
+#[test]
+fn a_history_names_its_actors_by_kind() {
+    round_trips::<History>(&format!(
+        r#"{{"events":[{{"actor":{{"kind":"user","id":"{ID}"}},"data":{{"name":"Smaug"}},"position":7,"recorded_at":"{AT}","type":"CreatureRenamed","version":2}},{{"actor":{{"kind":"system"}},"data":{{}},"position":8,"recorded_at":"{AT}","type":"AvatarReady","version":3}}]}}"#
+    ));
+}
+
+#[test]
+fn tags_and_users_are_sent_as_before() {
+    round_trips::<TagList>(&format!(
+        r#"{{"tags":[{{"created_at":"{AT}","creature_count":2,"id":"{ID}","name":"fire"}}]}}"#
+    ));
+    round_trips::<UserList>(&format!(
+        r#"{{"users":[{{"created_at":"{AT}","display_name":"Ann","email":"ann@example.com","id":"{ID}","role":"user","version":1}}]}}"#
+    ));
+}
+
+#[test]
+fn the_callers_answers_are_sent_as_before() {
+    round_trips::<Me>(&format!(
+        r#"{{"display_name":"Ann","email":"ann@example.com","id":"{ID}","role":"admin","version":3}}"#
+    ));
+    round_trips::<Token>(r#"{"access_token":"token","expires_in":900,"token_type":"bearer"}"#);
+    round_trips::<Rotated>(r#"{"grace_seconds":900,"kid":"k2","revoke_previous":false}"#);
+}
+
+#[test]
+fn a_notice_is_sent_as_before() {
+    round_trips::<Notice>(r#"{"projection":"creatures","position":7,"creatures":null}"#);
+    round_trips::<Notice>(&format!(
+        r#"{{"projection":"creatures","position":7,"creatures":["{ID}"]}}"#
+    ));
+}
