@@ -6,6 +6,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::admin::UserList;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -72,9 +73,9 @@ async fn events(
     Ok(Json(json!({ "events": events, "next_after": next_after })))
 }
 
-async fn users(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value>, ApiError> {
+async fn users(State(state): State<AppState>, _admin: Admin) -> Result<Json<UserList>, ApiError> {
     let users = projections::users::list(&state.pool).await?;
-    Ok(Json(json!({ "users": users })))
+    Ok(Json(UserList { users }))
 }
 
 #[derive(Deserialize)]

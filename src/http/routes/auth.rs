@@ -7,6 +7,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::auth::{Me, Token};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,9 +17,9 @@ use commands::handler::Command;
 use commands::idempotency::AnswerTemplate;
 use domain::user::User;
 use domain::values::{DisplayName, Email, Password, ValidationError};
-use domain::{Actor, Role};
+use domain::{Actor, Role, UserId};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// `/auth/…`.
 pub fn router() -> Router<AppState> {
@@ -104,7 +105,7 @@ async fn login(
     State(state): State<AppState>,
     client: ClientAddress,
     Json(body): Json<LoginBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Token>, ApiError> {
     let limits = state.login_limits;
     state
         .throttle
@@ -133,23 +134,23 @@ async fn login(
         .keys
         .issue(user.as_uuid(), details.role, details.session_epoch)
         .await?;
-    Ok(Json(json!({
-        "access_token": token,
-        "token_type": "bearer",
-        "expires_in": state.keys.token_ttl().as_secs(),
-    })))
+    Ok(Json(Token {
+        access_token: token,
+        expires_in: state.keys.token_ttl().as_secs(),
+        token_type: "bearer".to_owned(),
+    }))
 }
 
-async fn me(State(state): State<AppState>, caller: Authenticated) -> Result<Json<Value>, ApiError> {
+async fn me(State(state): State<AppState>, caller: Authenticated) -> Result<Json<Me>, ApiError> {
     let loaded = state.commands.store().load::<User>(caller.0.sub).await?;
     let user = loaded.state.0.ok_or(ApiError::NotFound("user"))?;
-    Ok(Json(json!({
-        "id": caller.0.sub,
-        "email": user.email,
-        "display_name": user.display_name,
-        "role": user.role,
-        "version": loaded.version,
-    })))
+    Ok(Json(Me {
+        display_name: user.display_name,
+        email: user.email,
+        id: UserId::from_uuid(caller.0.sub),
+        role: user.role,
+        version: loaded.version,
+    }))
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::creatures::{ActorRef, History, HistoryEntry};
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
@@ -19,7 +20,7 @@ use domain::creature::{
 };
 use domain::values::{CreatureName, Description, Species, TagName, Traits, ValidationError};
 use domain::{Actor, DomainEvent, TagId, UniqueSet};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -303,22 +304,10 @@ async fn request_avatar(caller: Caller, Path(id): Path<String>) -> Result<Respon
         .await
 }
 
-/// One entry of a creature's history.
-#[derive(Serialize)]
-struct HistoryEntry {
-    #[serde(rename = "type")]
-    event_type: String,
-    version: i64,
-    position: i64,
-    recorded_at: chrono::DateTime<chrono::Utc>,
-    actor: commands::ActorRef,
-    data: Value,
-}
-
 async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<History>, ApiError> {
     let id = parse_id(&id, "creature")?;
     let recorded = state.commands.store().read_stream(id).await?;
     if recorded.is_empty() || recorded.iter().any(|event| event.stream_type != "creature") {
@@ -336,9 +325,18 @@ async fn history(
             version: event.version,
             position: event.position,
             recorded_at: event.recorded_at,
-            actor: event.metadata.actor,
+            actor: actor_ref(event.metadata.actor),
             data,
         });
     }
-    Ok(Json(serde_json::json!({ "events": events })))
+    Ok(Json(History { events }))
+}
+
+/// Who recorded an event, as the API shows it.
+fn actor_ref(actor: commands::ActorRef) -> ActorRef {
+    match actor {
+        commands::ActorRef::Anonymous => ActorRef::Anonymous,
+        commands::ActorRef::User(id) => ActorRef::User(id),
+        commands::ActorRef::System => ActorRef::System,
+    }
 }

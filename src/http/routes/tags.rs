@@ -7,6 +7,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::tags::TagList;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -31,10 +32,10 @@ pub fn router() -> Router<AppState> {
 async fn list(
     State(state): State<AppState>,
     min_position: MinPosition,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TagList>, ApiError> {
     min_position.wait(&state, &Tags).await?;
     let tags = projections::tags::list(&state.pool).await?;
-    Ok(Json(serde_json::json!({ "tags": tags })))
+    Ok(Json(TagList { tags }))
 }
 
 #[derive(Deserialize)]
