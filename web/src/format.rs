@@ -1,13 +1,12 @@
 //! Small formatting helpers for what pages show.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-/// A timestamp from the API (RFC 3339) in the reader's locale and time zone.
-pub fn when(timestamp: &str) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(timestamp));
-    if date.get_time().is_nan() {
-        return timestamp.to_owned();
-    }
+/// A timestamp from the API in the reader's locale and time zone.
+pub fn when(timestamp: &DateTime<Utc>) -> String {
+    let millis = timestamp.timestamp_millis() as f64;
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis));
     String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
 }
 

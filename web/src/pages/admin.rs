@@ -313,8 +313,8 @@ fn users() -> Html {
                                     <label class="sr-only" for={format!("role-{}", user.id)}>{ format!("Role of {}", user.display_name) }</label>
                                     <select id={format!("role-{}", user.id)} {onchange} disabled={Some(user.id) == me}
                                         title={if Some(user.id) == me { "You cannot change your own role" } else { "" }}>
-                                        <option value="user" selected={user.role == domain::Role::User}>{"user"}</option>
-                                        <option value="admin" selected={user.role == domain::Role::Admin}>{"admin"}</option>
+                                        <option value="user" selected={user.role == domain::Role::User.as_str()}>{"user"}</option>
+                                        <option value="admin" selected={user.role == domain::Role::Admin.as_str()}>{"admin"}</option>
                                     </select>
                                 </td>
                             </tr>

@@ -165,7 +165,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                     .is_ok_and(|list| {
                         list.tags
                             .iter()
-                            .any(|tag| tag.name.key() == name.to_lowercase())
+                            .any(|tag| tag.name.to_lowercase() == name.to_lowercase())
                     });
                 let created = if exists {
                     Ok(())
@@ -212,11 +212,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
         })
     };
     let archive = {
-        let (run, id, name) = (
-            run.clone(),
-            id.clone(),
-            creature_view.name.as_str().to_owned(),
-        );
+        let (run, id, name) = (run.clone(), id.clone(), creature_view.name.clone());
         Callback::from(move |_| {
             let confirmed = web_sys::window()
                 .and_then(|window| {
@@ -247,7 +243,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                 <ErrorBanner message={error.message()} />
             }
             <div class="creature-hero">
-                <Avatar avatar={creature_view.avatar.clone()} name={creature_view.name.as_str().to_owned()} size="large" />
+                <Avatar avatar={creature_view.avatar.clone()} name={creature_view.name.clone()} size="large" />
                 <div class="creature-summary">
                     <p class="eyebrow">{ creature_view.species.as_str() }</p>
                     <h1 data-testid="creature-name">{ creature_view.name.as_str() }</h1>
@@ -258,13 +254,13 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                     <p class="avatar-status" data-testid="avatar-status">
                         { avatar_status(&creature_view) }
                     </p>
-                    if !creature_view.description.as_str().is_empty() {
+                    if !creature_view.description.is_empty() {
                         <p class="description">{ creature_view.description.as_str() }</p>
                     }
                     <h2 class="section-title">{"Tags"}</h2>
                     <ul class="chips" data-testid="creature-tags">
                         { for creature_view.tags.iter().map(|tag| {
-                            let name = tag.as_str().to_owned();
+                            let name = tag.clone();
                             let filter = GalleryQuery { tag: Some(name.clone()), ..GalleryQuery::default() };
                             html! {
                                 <li class="chip chip-static">
@@ -294,11 +290,11 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                     }
                 </div>
             </div>
-            if !creature_view.traits.as_map().is_empty() {
+            if creature_view.traits.as_object().is_some_and(|traits| !traits.is_empty()) {
                 <section class="panel">
                     <h2 class="section-title">{"Traits"}</h2>
                     <dl class="traits">
-                        { for creature_view.traits.as_map().iter().map(|(key, value)| html! {
+                        { for creature_view.traits.as_object().into_iter().flatten().map(|(key, value)| html! {
                             <div class="trait"><dt>{ key.clone() }</dt><dd>{ format::trait_value(value) }</dd></div>
                         }) }
                     </dl>

@@ -35,17 +35,18 @@ struct Draft {
 impl Draft {
     fn from_view(view: &CreatureView) -> Self {
         Draft {
-            name: view.name.as_str().to_owned(),
-            species: view.species.as_str().to_owned(),
-            description: view.description.as_str().to_owned(),
+            name: view.name.clone(),
+            species: view.species.clone(),
+            description: view.description.clone(),
             traits: view
                 .traits
-                .as_map()
-                .iter()
+                .as_object()
+                .into_iter()
+                .flatten()
                 .map(|(key, value)| (key.clone(), format::trait_value(value)))
                 .collect(),
             tags: String::new(),
-            version: Some(view.version),
+            version: Some(i64::from(view.version)),
         }
     }
 

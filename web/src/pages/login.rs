@@ -1,6 +1,6 @@
 //! Logging in: e-mail and password, then back to where the user was going.
 
-use crate::api::types::{Login as Token, Me};
+use crate::api::types::{Me, Token};
 use crate::api::{ApiFailure, CommandRequest};
 use crate::app::use_api;
 use crate::components::field::TextField;

@@ -93,11 +93,7 @@ pub fn tags() -> Html {
         })
     };
     let rename = |tag: &TagView| {
-        let (run, id, old) = (
-            run.clone(),
-            tag.id.to_string(),
-            tag.name.as_str().to_owned(),
-        );
+        let (run, id, old) = (run.clone(), tag.id.to_string(), tag.name.clone());
         Callback::from(move |_| {
             let answer = web_sys::window()
                 .and_then(|window| {
@@ -119,11 +115,7 @@ pub fn tags() -> Html {
         })
     };
     let delete = |tag: &TagView| {
-        let (run, id, name) = (
-            run.clone(),
-            tag.id.to_string(),
-            tag.name.as_str().to_owned(),
-        );
+        let (run, id, name) = (run.clone(), tag.id.to_string(), tag.name.clone());
         Callback::from(move |_| {
             let confirmed = web_sys::window()
                 .and_then(|window| {
@@ -157,7 +149,7 @@ pub fn tags() -> Html {
                     if session.is_admin() { <th scope="col"><span class="sr-only">{"Actions"}</span></th> }</tr></thead>
                 <tbody>
                     { for tags.iter().map(|tag| {
-                        let filter = GalleryQuery { tag: Some(tag.name.as_str().to_owned()), ..GalleryQuery::default() };
+                        let filter = GalleryQuery { tag: Some(tag.name.clone()), ..GalleryQuery::default() };
                         html! {
                             <tr key={tag.id.to_string()}>
                                 <td><Link<Route, GalleryQuery> to={Route::Gallery} query={Some(filter)}>{ tag.name.as_str() }</Link<Route, GalleryQuery>></td>
