@@ -1,7 +1,7 @@
 //! The bodies keep the exact JSON the API sent before they were shared: field names, their
 //! order, `null` for absent optional fields, and the enums' spelling.
 
-use api_types::admin::{Rotated, UserList};
+use api_types::admin::{ProjectionList, Rotated, UserList};
 use api_types::auth::{Me, Token};
 use api_types::creatures::{CreaturePage, History};
 use api_types::tags::TagList;
@@ -56,5 +56,12 @@ fn a_notice_is_sent_as_before() {
     round_trips::<Notice>(r#"{"projection":"creatures","position":7,"creatures":null}"#);
     round_trips::<Notice>(&format!(
         r#"{{"projection":"creatures","position":7,"creatures":["{ID}"]}}"#
+    ));
+}
+
+#[test]
+fn the_projections_state_is_sent_as_before() {
+    round_trips::<ProjectionList>(&format!(
+        r#"{{"projections":[{{"events_applied":10,"head":12,"lag":2,"lag_seconds":0.5,"name":"creatures","parked":[{{"event_type":"CreatureRenamed","parked_at":"{AT}","position":9,"reason":"boom","stream_id":"{ID}"}}],"position":10,"rebuild":{{"error":null,"eta_seconds":1.5,"events_done":5,"events_per_second":100.0,"events_total":12,"finished_at":null,"name":"creatures","started_at":"{AT}","state":"running"}},"state":"rebuilding","updated_at":"{AT}"}},{{"events_applied":0,"head":12,"lag":0,"lag_seconds":0.0,"name":"tags","parked":[],"position":12,"rebuild":null,"state":"running","updated_at":"{AT}"}}]}}"#
     ));
 }
