@@ -1,10 +1,12 @@
 //! The shapes of the API's answers. Most are the server's own (`api-types`), so the SPA and
 //! the server cannot disagree; the rest are read here as far as the SPA needs them.
 
-pub use api_types::admin::{Rotated, UserList, UserView};
+pub use api_types::admin::{
+    ProjectionList, ProjectionView, RebuildState, Rotated, UserList, UserView,
+};
 pub use api_types::auth::{Me, Token};
 pub use api_types::creatures::{
-    ActorRef, AvatarView, CreaturePage, CreatureView, History, HistoryEntry, OwnerView,
+    ActorRef, AvatarView, CreaturePage, CreatureView, History, HistoryEntry,
 };
 pub use api_types::tags::{TagList, TagView};
 pub use api_types::updates::Notice;
@@ -19,60 +21,6 @@ pub struct Committed {
     pub version: Option<i64>,
     /// The created resource's id, for commands that create one.
     pub id: Option<String>,
-}
-
-/// A projection's latest rebuild.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct RebuildView {
-    /// `running`, `cancelling`, `done`, `cancelled` or `failed`.
-    pub state: String,
-    /// Events copied so far.
-    pub events_done: i64,
-    /// Events to copy.
-    pub events_total: i64,
-    /// Speed.
-    pub events_per_second: f64,
-    /// Why it failed.
-    pub error: Option<String>,
-}
-
-/// A projection as admins see it.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ProjectionView {
-    /// Its name.
-    pub name: String,
-    /// `running` or `rebuilding`.
-    pub state: String,
-    /// The last position it applied.
-    pub position: i64,
-    /// The event store's head.
-    pub head: i64,
-    /// Events behind the head.
-    pub lag: i64,
-    /// Streams it holds on an event it cannot apply.
-    pub parked: Vec<ParkedStreamView>,
-    /// Its latest rebuild, if any.
-    pub rebuild: Option<RebuildView>,
-}
-
-/// A stream a projection holds on an event it cannot apply.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ParkedStreamView {
-    /// The stream.
-    pub stream_id: String,
-    /// The position of the event it stopped at.
-    pub position: i64,
-    /// That event's type.
-    pub event_type: String,
-    /// Why it cannot be applied.
-    pub reason: String,
-}
-
-/// `GET /admin/projections`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ProjectionList {
-    /// Every projection.
-    pub projections: Vec<ProjectionView>,
 }
 
 #[cfg(test)]

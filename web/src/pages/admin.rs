@@ -2,7 +2,9 @@
 //! streams each holds on a poison event, to retry or skip), signing-key rotation, and users
 //! with their roles.
 
-use crate::api::types::{ProjectionList, ProjectionView, Rotated, UserList, UserView};
+use crate::api::types::{
+    ProjectionList, ProjectionView, RebuildState, Rotated, UserList, UserView,
+};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::status::{Empty, ErrorBanner, Loading};
@@ -142,15 +144,15 @@ fn projections() -> Html {
                 <tbody>
                     { for projections.iter().map(|projection| {
                         let name = projection.name.clone();
-                        let rebuilding = projection.rebuild.as_ref().is_some_and(|rebuild| matches!(rebuild.state.as_str(), "requested" | "running" | "cancelling"));
+                        let rebuilding = projection.rebuild.as_ref().is_some_and(|rebuild| matches!(rebuild.state, RebuildState::Requested | RebuildState::Running | RebuildState::Cancelling));
                         html! {
                             <tr key={name.clone()} data-testid="projection-row" data-name={name.clone()}>
                                 <th scope="row">{ name.clone() }</th>
-                                <td><span class={classes!("pill", format!("pill-{}", projection.state))} data-testid="projection-state">{ projection.state.clone() }</span>
+                                <td><span class={classes!("pill", format!("pill-{}", projection.state.as_str()))} data-testid="projection-state">{ projection.state.as_str() }</span>
                                     { for projection.parked.iter().map(|parked| {
                                         let base = format!("/admin/projections/{name}/parked/{}", parked.stream_id);
                                         html! {
-                                            <div class="parked" data-testid="parked-stream" data-stream={parked.stream_id.clone()}>
+                                            <div class="parked" data-testid="parked-stream" data-stream={parked.stream_id.to_string()}>
                                                 <p class="field-error">{ format!("Stream {} parked at position {} ({}): {}", parked.stream_id, parked.position, parked.event_type, parked.reason) }</p>
                                                 <div class="row-actions">
                                                     { action("Retry", "POST", format!("{base}/retry"), "") }
@@ -195,19 +197,19 @@ fn rebuild_progress(projection: &ProjectionView) -> Html {
     };
     let percent = if rebuild.events_total > 0 {
         (rebuild.events_done as f64 * 100.0 / rebuild.events_total as f64).min(100.0)
-    } else if rebuild.state == "done" {
+    } else if rebuild.state == RebuildState::Done {
         100.0
     } else {
         0.0
     };
     html! {
-        <div class="progress-cell" data-testid="rebuild" data-state={rebuild.state.clone()}>
+        <div class="progress-cell" data-testid="rebuild" data-state={rebuild.state.as_str()}>
             <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{percent:.0}")}>
                 <div class="progress-bar" style={format!("width: {percent:.1}%")}></div>
             </div>
             <span class="progress-label">
-                { format!("{} · {} / {} events", rebuild.state, rebuild.events_done, rebuild.events_total) }
-                if rebuild.state == "running" && rebuild.events_per_second > 0.0 {
+                { format!("{} · {} / {} events", rebuild.state.as_str(), rebuild.events_done, rebuild.events_total) }
+                if rebuild.state == RebuildState::Running && rebuild.events_per_second > 0.0 {
                     { format!(" · {:.0}/s", rebuild.events_per_second) }
                 }
             </span>
