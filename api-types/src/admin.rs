@@ -161,3 +161,11 @@ impl RebuildState {
         }
     }
 }
+
+/// `PATCH /admin/users/{id}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChangeRequest {
+    /// `user` or `admin`.
+    pub role: String,
+}

@@ -29,3 +29,32 @@ pub struct Token {
     /// Always `bearer`.
     pub token_type: String,
 }
+
+/// `POST /auth/register` (no `Debug`: it holds a password).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// Their e-mail address.
+    pub email: String,
+    /// Their password.
+    pub password: String,
+    /// The name shown to others.
+    pub display_name: String,
+}
+
+/// `POST /auth/login` (no `Debug`: it holds a password).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// Their e-mail address.
+    pub email: String,
+    /// Their password.
+    pub password: String,
+}
+
+/// `PUT /auth/password` (no `Debug`: it holds passwords).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct PasswordChangeRequest {
+    /// The password they have now.
+    pub current_password: String,
+    /// The one they want.
+    pub new_password: String,
+}

@@ -109,3 +109,40 @@ pub struct History {
     /// The events, oldest first.
     pub events: Vec<HistoryEntry>,
 }
+
+/// `POST /creatures`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCreatureRequest {
+    /// Its name.
+    pub name: String,
+    /// Its species.
+    pub species: String,
+    /// Its description (empty when left out).
+    #[serde(default)]
+    pub description: String,
+    /// Its traits, a flat JSON object (empty when left out).
+    #[serde(default = "empty_object")]
+    pub traits: Value,
+    /// Names of tags to attach (none when left out).
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+fn empty_object() -> Value {
+    Value::Object(serde_json::Map::new())
+}
+
+/// `PATCH /creatures/{id}`: the fields to change (absent or `null`: unchanged).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCreatureRequest {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new species.
+    pub species: Option<String>,
+    /// A new description.
+    pub description: Option<String>,
+    /// New traits (they replace the old ones).
+    pub traits: Option<Value>,
+}

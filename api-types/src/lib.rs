@@ -1,6 +1,6 @@
-//! The bodies the HTTP API answers with, defined once for the server that serialises them
-//! and the SPA that reads them, so the two cannot drift apart. Pure data (serde, chrono and
-//! the domain's ids and values), no I/O, so it builds for wasm32 like `domain`.
+//! The HTTP API's request and response bodies, defined once for the server and the SPA, so
+//! the two cannot drift apart. Pure data (serde, chrono, uuid and the domain's ids and values),
+//! no I/O, so it builds for wasm32 like `domain`.
 
 pub mod admin;
 pub mod auth;

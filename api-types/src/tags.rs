@@ -23,3 +23,11 @@ pub struct TagList {
     /// Every live tag, alphabetically.
     pub tags: Vec<TagView>,
 }
+
+/// `POST /tags` and `PATCH /tags/{id}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagNameRequest {
+    /// The tag's name.
+    pub name: String,
+}

@@ -1,10 +1,11 @@
 //! The bodies keep the exact JSON the API sent before they were shared: field names, their
-//! order, `null` for absent optional fields, and the enums' spelling.
+//! order, `null` for absent optional fields, and the enums' spelling; requests keep their
+//! defaults and refusals.
 
-use api_types::admin::{ProjectionList, Rotated, UserList};
-use api_types::auth::{Me, Token};
-use api_types::creatures::{CreaturePage, History};
-use api_types::tags::TagList;
+use api_types::admin::{ProjectionList, RoleChangeRequest, Rotated, UserList};
+use api_types::auth::{LoginRequest, Me, PasswordChangeRequest, RegisterRequest, Token};
+use api_types::creatures::{CreateCreatureRequest, CreaturePage, History, UpdateCreatureRequest};
+use api_types::tags::{TagList, TagNameRequest};
 use api_types::updates::Notice;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -64,4 +65,44 @@ fn the_projections_state_is_sent_as_before() {
     round_trips::<ProjectionList>(&format!(
         r#"{{"projections":[{{"events_applied":10,"head":12,"lag":2,"lag_seconds":0.5,"name":"creatures","parked":[{{"event_type":"CreatureRenamed","parked_at":"{AT}","position":9,"reason":"boom","stream_id":"{ID}"}}],"position":10,"rebuild":{{"error":null,"eta_seconds":1.5,"events_done":5,"events_per_second":100.0,"events_total":12,"finished_at":null,"name":"creatures","started_at":"{AT}","state":"running"}},"state":"rebuilding","updated_at":"{AT}"}},{{"events_applied":0,"head":12,"lag":0,"lag_seconds":0.0,"name":"tags","parked":[],"position":12,"rebuild":null,"state":"running","updated_at":"{AT}"}}]}}"#
     ));
+}
+
+#[test]
+fn a_creature_request_defaults_what_is_left_out_and_refuses_unknown_fields() {
+    let request: CreateCreatureRequest =
+        serde_json::from_str(r#"{"name":"Smaug","species":"dragon"}"#).unwrap();
+    assert_eq!(request.description, "");
+    assert_eq!(request.traits, serde_json::json!({}));
+    assert!(request.tags.is_empty());
+    let unknown = r#"{"name":"Smaug","species":"dragon","colour":"red"}"#;
+    assert!(serde_json::from_str::<CreateCreatureRequest>(unknown).is_err());
+    let unknown = r#"{"name":"Smaug","colour":"red"}"#;
+    assert!(serde_json::from_str::<UpdateCreatureRequest>(unknown).is_err());
+    assert!(serde_json::from_str::<TagNameRequest>(r#"{"name":"x","id":1}"#).is_err());
+    assert!(serde_json::from_str::<RoleChangeRequest>(r#"{"role":"admin","x":1}"#).is_err());
+}
+
+#[test]
+fn the_account_requests_are_sent_with_their_field_names() {
+    let sent = serde_json::to_value(RegisterRequest {
+        email: "ann@example.com".into(),
+        password: "secret".into(),
+        display_name: "Ann".into(),
+    })
+    .unwrap();
+    assert_eq!(
+        sent.to_string(),
+        r#"{"display_name":"Ann","email":"ann@example.com","password":"secret"}"#
+    );
+    let sent = serde_json::to_value(PasswordChangeRequest {
+        current_password: "old".into(),
+        new_password: "new".into(),
+    })
+    .unwrap();
+    assert_eq!(
+        sent.to_string(),
+        r#"{"current_password":"old","new_password":"new"}"#
+    );
+    let login: LoginRequest = serde_json::from_str(r#"{"email":"a@b.c","password":"p"}"#).unwrap();
+    assert_eq!(login.email, "a@b.c");
 }

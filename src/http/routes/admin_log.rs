@@ -6,7 +6,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
-use api_types::admin::UserList;
+use api_types::admin::{RoleChangeRequest, UserList};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -78,12 +78,6 @@ async fn users(State(state): State<AppState>, _admin: Admin) -> Result<Json<User
     Ok(Json(UserList { users }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RoleBody {
-    role: String,
-}
-
 /// Gives a user another role, as a `UserRoleChanged` event.
 async fn change_role(
     State(state): State<AppState>,
@@ -91,7 +85,7 @@ async fn change_role(
     correlation: CorrelationId,
     idempotency: Idempotency,
     Path(id): Path<String>,
-    Json(body): Json<RoleBody>,
+    Json(body): Json<RoleChangeRequest>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "user")?;
     let role: Role = body.role.parse()?;

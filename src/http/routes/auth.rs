@@ -7,7 +7,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
-use api_types::auth::{Me, Token};
+use api_types::auth::{LoginRequest, Me, PasswordChangeRequest, RegisterRequest, Token};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +18,6 @@ use commands::idempotency::AnswerTemplate;
 use domain::user::User;
 use domain::values::{DisplayName, Email, Password, ValidationError};
 use domain::{Actor, Role, UserId};
-use serde::Deserialize;
 use serde_json::json;
 
 /// `/auth/…`.
@@ -31,15 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout-all", post(logout_all))
 }
 
-#[derive(Deserialize)]
-struct RegisterBody {
-    email: String,
-    password: String,
-    display_name: String,
-}
-
 /// Collects every field's error, so a form can show them all at once.
-fn parse_registration(body: &RegisterBody) -> Result<Registration, ApiError> {
+fn parse_registration(body: &RegisterRequest) -> Result<Registration, ApiError> {
     let email = Email::parse(&body.email);
     let password = Password::parse(&body.password);
     let display_name = DisplayName::parse(&body.display_name);
@@ -63,7 +55,7 @@ async fn register(
     correlation: CorrelationId,
     client: ClientAddress,
     idempotency: Idempotency,
-    Json(body): Json<RegisterBody>,
+    Json(body): Json<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let limits = state.login_limits;
     state
@@ -93,18 +85,12 @@ async fn register(
     idempotency.respond(&state.keys, executed).await
 }
 
-#[derive(Deserialize)]
-struct LoginBody {
-    email: String,
-    password: String,
-}
-
 /// Logs in. Limited per client address (every attempt) and per account (failures), before
 /// any bcrypt work: a limited attempt is 429 and costs nothing.
 async fn login(
     State(state): State<AppState>,
     client: ClientAddress,
-    Json(body): Json<LoginBody>,
+    Json(body): Json<LoginRequest>,
 ) -> Result<Json<Token>, ApiError> {
     let limits = state.login_limits;
     state
@@ -153,18 +139,12 @@ async fn me(State(state): State<AppState>, caller: Authenticated) -> Result<Json
     }))
 }
 
-#[derive(Deserialize)]
-struct PasswordBody {
-    current_password: String,
-    new_password: String,
-}
-
 async fn change_password(
     State(state): State<AppState>,
     caller: Authenticated,
     correlation: CorrelationId,
     idempotency: Idempotency,
-    Json(body): Json<PasswordBody>,
+    Json(body): Json<PasswordChangeRequest>,
 ) -> Result<Response, ApiError> {
     let new_password = Password::parse(&body.new_password).map_err(|error| ValidationError {
         field: "new_password",

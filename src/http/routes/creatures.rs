@@ -6,7 +6,9 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
-use api_types::creatures::{ActorRef, History, HistoryEntry};
+use api_types::creatures::{
+    ActorRef, CreateCreatureRequest, History, HistoryEntry, UpdateCreatureRequest,
+};
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
@@ -20,8 +22,6 @@ use domain::creature::{
 };
 use domain::values::{CreatureName, Description, Species, TagName, Traits, ValidationError};
 use domain::{Actor, DomainEvent, TagId, UniqueSet};
-use serde::Deserialize;
-use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// `/creatures` and everything below it.
@@ -43,23 +43,6 @@ pub fn router() -> Router<AppState> {
             get(super::avatars::avatar).post(request_avatar),
         )
         .route("/creatures/{id}/history", get(history))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateBody {
-    name: String,
-    species: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default = "empty_object")]
-    traits: Value,
-    #[serde(default)]
-    tags: Vec<String>,
-}
-
-fn empty_object() -> Value {
-    Value::Object(Map::new())
 }
 
 /// Collects the errors of several fields parsed one by one.
@@ -142,7 +125,7 @@ impl Caller {
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<CreateBody>,
+    Json(body): Json<CreateCreatureRequest>,
 ) -> Result<Response, ApiError> {
     let mut fields = Fields::default();
     let name = fields.check(CreatureName::parse(&body.name));
@@ -198,20 +181,11 @@ async fn create(
         .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateBody {
-    name: Option<String>,
-    species: Option<String>,
-    description: Option<String>,
-    traits: Option<Value>,
-}
-
 async fn update(
     caller: Caller,
     IfMatch(expected): IfMatch,
     Path(id): Path<String>,
-    Json(body): Json<UpdateBody>,
+    Json(body): Json<UpdateCreatureRequest>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
     let mut fields = Fields::default();
