@@ -1,14 +1,15 @@
-//! The shapes of the API's answers. Most are the server's own (`api-types`), so the SPA and
-//! the server cannot disagree; the rest are read here as far as the SPA needs them.
+//! The shapes of the API's requests and answers. Most are the server's own (`api-types`), so
+//! the SPA and the server cannot disagree; the rest are read here as far as the SPA needs them.
 
 pub use api_types::admin::{
-    ProjectionList, ProjectionView, RebuildState, Rotated, UserList, UserView,
+    ProjectionList, ProjectionView, RebuildState, RoleChangeRequest, Rotated, UserList, UserView,
 };
-pub use api_types::auth::{Me, Token};
+pub use api_types::auth::{LoginRequest, Me, RegisterRequest, Token};
 pub use api_types::creatures::{
-    ActorRef, AvatarView, CreaturePage, CreatureView, History, HistoryEntry,
+    ActorRef, AvatarView, CreateCreatureRequest, CreaturePage, CreatureView, History, HistoryEntry,
+    UpdateCreatureRequest,
 };
-pub use api_types::tags::{TagList, TagView};
+pub use api_types::tags::{TagList, TagNameRequest, TagView};
 pub use api_types::updates::Notice;
 use serde::Deserialize;
 

@@ -3,7 +3,7 @@
 //! with their roles.
 
 use crate::api::types::{
-    ProjectionList, ProjectionView, RebuildState, Rotated, UserList, UserView,
+    ProjectionList, ProjectionView, RebuildState, RoleChangeRequest, Rotated, UserList, UserView,
 };
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
@@ -12,7 +12,6 @@ use crate::live::use_live;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 use gloo_timers::callback::Interval;
-use serde_json::json;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -306,7 +305,7 @@ fn users() -> Html {
                         let (run, id) = (run.clone(), user.id.to_string());
                         let onchange = Callback::from(move |event: Event| {
                             let role = event.target_unchecked_into::<HtmlSelectElement>().value();
-                            run(CommandRequest::new("PATCH", format!("/admin/users/{id}"), Some(json!({ "role": role }))));
+                            run(CommandRequest::with_body("PATCH", format!("/admin/users/{id}"), &RoleChangeRequest { role }));
                         });
                         html! {
                             <tr key={user.id.to_string()}>

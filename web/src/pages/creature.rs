@@ -2,7 +2,7 @@
 //! owner and admins), edit, new avatar and archive, and its history.
 
 use super::history::HistoryTimeline;
-use crate::api::types::{CreatureView, History};
+use crate::api::types::{CreatureView, History, TagNameRequest};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::avatar::Avatar;
@@ -11,7 +11,6 @@ use crate::format;
 use crate::live::use_live;
 use crate::route::{GalleryQuery, Route, encode};
 use crate::session::{SessionAction, use_session};
-use serde_json::json;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -156,8 +155,11 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
             // A tag that does not exist yet is created first, then attached.
             wasm_bindgen_futures::spawn_local(async move {
                 busy.set(true);
-                let mut create =
-                    CommandRequest::new("POST", "/tags", Some(json!({ "name": name })));
+                let mut create = CommandRequest::with_body(
+                    "POST",
+                    "/tags",
+                    &TagNameRequest { name: name.clone() },
+                );
                 create.key = keys.borrow_mut().key_for(&create.fingerprint());
                 let exists = api
                     .get::<crate::api::types::TagList>("/tags")

@@ -1,7 +1,7 @@
 //! Registering a creature, or editing one: fields, a traits editor, and the API's refusals
 //! shown under the fields they concern.
 
-use crate::api::types::CreatureView;
+use crate::api::types::{CreateCreatureRequest, CreatureView, UpdateCreatureRequest};
 use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::field::TextField;
@@ -10,7 +10,7 @@ use crate::format;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 use domain::values::{CreatureName, Description, Species, Traits};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -158,27 +158,33 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
                 return;
             }
             let mut command = match &id {
-                None => CommandRequest::new(
+                None => CommandRequest::with_body(
                     "POST",
                     "/creatures",
-                    Some(json!({
-                        "name": draft.name,
-                        "species": draft.species,
-                        "description": draft.description,
-                        "traits": draft.traits_value(),
-                        "tags": draft.tags.split(',').map(str::trim).filter(|tag| !tag.is_empty()).collect::<Vec<_>>(),
-                    })),
+                    &CreateCreatureRequest {
+                        name: draft.name.clone(),
+                        species: draft.species.clone(),
+                        description: draft.description.clone(),
+                        traits: draft.traits_value(),
+                        tags: draft
+                            .tags
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|tag| !tag.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    },
                 ),
                 Some(id) => {
-                    let mut command = CommandRequest::new(
+                    let mut command = CommandRequest::with_body(
                         "PATCH",
                         format!("/creatures/{id}"),
-                        Some(json!({
-                            "name": draft.name,
-                            "species": draft.species,
-                            "description": draft.description,
-                            "traits": draft.traits_value(),
-                        })),
+                        &UpdateCreatureRequest {
+                            name: Some(draft.name.clone()),
+                            species: Some(draft.species.clone()),
+                            description: Some(draft.description.clone()),
+                            traits: Some(draft.traits_value()),
+                        },
                     );
                     command.if_match = draft.version;
                     command

@@ -1,6 +1,6 @@
 //! Logging in: e-mail and password, then back to where the user was going.
 
-use crate::api::types::{Me, Token};
+use crate::api::types::{LoginRequest, Me, Token};
 use crate::api::{ApiFailure, CommandRequest};
 use crate::app::use_api;
 use crate::components::field::TextField;
@@ -8,7 +8,6 @@ use crate::components::status::ErrorBanner;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -46,12 +45,13 @@ pub fn login() -> Html {
         );
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let command = CommandRequest::new(
+            let command = CommandRequest::with_body(
                 "POST",
                 "/auth/login",
-                Some(json!({
-                    "email": *email, "password": *password,
-                })),
+                &LoginRequest {
+                    email: (*email).clone(),
+                    password: (*password).clone(),
+                },
             );
             let (api, session, navigator, failure, busy) = (
                 api.clone(),

@@ -1,5 +1,6 @@
 //! Creating an account; the API's refusals appear under the fields they concern.
 
+use crate::api::types::RegisterRequest;
 use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::field::TextField;
@@ -7,7 +8,6 @@ use crate::components::status::ErrorBanner;
 use crate::pages::login::LoginQuery;
 use crate::route::Route;
 use domain::values::{DisplayName, Password};
-use serde_json::json;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -38,12 +38,14 @@ pub fn register() -> Html {
         );
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let mut command = CommandRequest::new(
+            let mut command = CommandRequest::with_body(
                 "POST",
                 "/auth/register",
-                Some(json!({
-                    "email": *email, "password": *password, "display_name": *display_name,
-                })),
+                &RegisterRequest {
+                    email: (*email).clone(),
+                    password: (*password).clone(),
+                    display_name: (*display_name).clone(),
+                },
             );
             command.key = keys.borrow_mut().key_for(&command.fingerprint());
             let (api, navigator, email, errors, failure, busy, keys) = (

@@ -1,6 +1,6 @@
 //! Tags with their counts; users create tags, admins rename and delete them.
 
-use crate::api::types::{TagList, TagView};
+use crate::api::types::{TagList, TagNameRequest, TagView};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::status::{Empty, ErrorBanner, Loading};
@@ -8,7 +8,6 @@ use crate::live::use_live;
 use crate::route::{GalleryQuery, Route};
 use crate::session::{SessionAction, use_session};
 use domain::values::TagName;
-use serde_json::json;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -83,10 +82,10 @@ pub fn tags() -> Html {
                 let name = input.value().trim().to_owned();
                 if !name.is_empty() {
                     input.set_value("");
-                    run(CommandRequest::new(
+                    run(CommandRequest::with_body(
                         "POST",
                         "/tags",
-                        Some(json!({ "name": name })),
+                        &TagNameRequest { name },
                     ));
                 }
             }
@@ -106,10 +105,10 @@ pub fn tags() -> Html {
                 .map(|name| name.trim().to_owned())
                 .filter(|name| !name.is_empty() && *name != old)
             {
-                run(CommandRequest::new(
+                run(CommandRequest::with_body(
                     "PATCH",
                     format!("/tags/{id}"),
-                    Some(json!({ "name": name })),
+                    &TagNameRequest { name },
                 ));
             }
         })
