@@ -18,6 +18,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY domain domain
+COPY api-types api-types
 COPY commands commands
 COPY projections projections
 COPY redis-link redis-link

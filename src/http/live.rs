@@ -3,7 +3,7 @@
 //! they need no Redis and every API instance hears every worker.
 
 use projections::{Checkpoint, PROJECTION_CHANNEL};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::time::Duration;
@@ -12,18 +12,15 @@ use tokio::sync::broadcast;
 /// Notices kept for slow clients before they are told to resynchronise.
 const BACKLOG: usize = 256;
 
-/// What a projection just applied.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// What a projection just applied, as the worker announces it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Notice {
-    /// The projection.
-    pub projection: String,
-    /// The highest position it applied.
-    pub position: i64,
+    /// What `GET /updates` sends of it.
+    #[serde(flatten)]
+    pub applied: api_types::updates::Notice,
     /// Its checkpoint after the batch (for waiting reads; not sent to `GET /updates`).
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub checkpoint: Option<Checkpoint>,
-    /// The creatures it changed (`None`: too many to name, refresh everything).
-    pub creatures: Option<Vec<uuid::Uuid>>,
 }
 
 /// Starts listening; subscribe to the returned sender for notices.

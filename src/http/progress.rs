@@ -34,7 +34,7 @@ impl Progress {
                 match notices.recv().await {
                     Ok(notice) => {
                         if let Some(checkpoint) = notice.checkpoint {
-                            from_notices.advance(notice.projection, checkpoint);
+                            from_notices.advance(notice.applied.projection, checkpoint);
                         }
                     }
                     // Missed notices are made up for by the refresh.

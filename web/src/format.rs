@@ -1,24 +1,29 @@
 //! Small formatting helpers for what pages show.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-/// A timestamp from the API (RFC 3339) in the reader's locale and time zone.
-pub fn when(timestamp: &str) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(timestamp));
-    if date.get_time().is_nan() {
-        return timestamp.to_owned();
-    }
+/// A timestamp from the API in the reader's locale and time zone.
+pub fn when(timestamp: &DateTime<Utc>) -> String {
+    let millis = timestamp.timestamp_millis() as f64;
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis));
     String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
 }
 
+/// A timestamp as ISO 8601 text, for `<time datetime>`.
+pub fn iso(timestamp: &DateTime<Utc>) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        timestamp.timestamp_millis() as f64,
+    ));
+    String::from(date.to_iso_string())
+}
+
 /// How long ago a timestamp from the API was, in words ("3 minutes ago"); past a month, its date.
-pub fn ago(timestamp: &str) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(timestamp));
-    if date.get_time().is_nan() {
-        return timestamp.to_owned();
-    }
-    let seconds = ((js_sys::Date::now() - date.get_time()) / 1000.0).max(0.0) as u64;
+pub fn ago(timestamp: &DateTime<Utc>) -> String {
+    let millis = timestamp.timestamp_millis() as f64;
+    let seconds = ((js_sys::Date::now() - millis) / 1000.0).max(0.0) as u64;
     elapsed(seconds).unwrap_or_else(|| {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis));
         String::from(date.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED))
     })
 }

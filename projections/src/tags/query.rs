@@ -2,42 +2,40 @@
 
 use crate::error::QueryError;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use sqlx::{PgPool, Row};
+use domain::TagId;
+use sqlx::PgPool;
 use uuid::Uuid;
 
-/// A tag as the API lists it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TagView {
-    /// Its id.
-    pub id: Uuid,
-    /// Its name.
-    pub name: String,
-    /// How many unarchived creatures carry it.
-    pub creature_count: i64,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
+pub use api_types::tags::TagView;
+
+/// One row of the tag list, as PostgreSQL returns it.
+#[derive(sqlx::FromRow)]
+struct TagRow {
+    id: Uuid,
+    name: String,
+    creature_count: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl From<TagRow> for TagView {
+    fn from(row: TagRow) -> Self {
+        TagView {
+            id: TagId::from_uuid(row.id),
+            name: row.name,
+            creature_count: row.creature_count,
+            created_at: row.created_at,
+        }
+    }
 }
 
 /// Every live tag, alphabetically, with its creature count.
 pub async fn list(pool: &PgPool) -> Result<Vec<TagView>, QueryError> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, TagRow>(
         "SELECT t.id, t.name, t.created_at, count(m.creature_id) AS creature_count \
          FROM proj_tags.tags t LEFT JOIN proj_tags.memberships m ON m.tag_id = t.id \
          WHERE NOT t.deleted GROUP BY t.id ORDER BY lower(t.name), t.id",
     )
     .fetch_all(pool)
     .await?;
-    let tags = rows
-        .iter()
-        .map(|row| {
-            Ok(TagView {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                creature_count: row.try_get("creature_count")?,
-                created_at: row.try_get("created_at")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    Ok(tags)
+    Ok(rows.into_iter().map(TagView::from).collect())
 }

@@ -160,7 +160,7 @@ async fn random_histories_project_to_the_domains_own_fold_in_batches_and_in_bulk
     for tag in &listed {
         assert_eq!(
             tag.creature_count as usize,
-            carriers.get(&tag.id).copied().unwrap_or(0),
+            carriers.get(&tag.id.as_uuid()).copied().unwrap_or(0),
             "count of {}",
             tag.name
         );

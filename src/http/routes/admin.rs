@@ -3,13 +3,13 @@
 use crate::http::extract::{Admin, CorrelationId};
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::admin::Rotated;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::post;
 use commands::handler::Command;
 use domain::audit::{AUDIT_STREAM, AuditCommand, AuditLog};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 /// `/admin/…`.
 pub fn router() -> Router<AppState> {
@@ -29,7 +29,7 @@ async fn rotate_keys(
     Admin(admin): Admin,
     correlation: CorrelationId,
     Query(query): Query<RotateQuery>,
-) -> Result<crate::http::json::Json<Value>, ApiError> {
+) -> Result<crate::http::json::Json<Rotated>, ApiError> {
     let kid = state
         .keys
         .rotate(query.revoke_previous)
@@ -50,9 +50,13 @@ async fn rotate_keys(
         .await?;
     crate::auth::ring_sync::announce(&state.redis, &kid).await;
     tracing::info!(admin = %admin.sub, kid, revoke_previous = query.revoke_previous, "signing keys rotated");
-    Ok(crate::http::json::Json(json!({
-        "kid": kid,
-        "revoke_previous": query.revoke_previous,
-        "grace_seconds": if query.revoke_previous { 0 } else { state.keys.token_ttl().as_secs() },
-    })))
+    Ok(crate::http::json::Json(Rotated {
+        grace_seconds: if query.revoke_previous {
+            0
+        } else {
+            state.keys.token_ttl().as_secs()
+        },
+        kid,
+        revoke_previous: query.revoke_previous,
+    }))
 }

@@ -6,6 +6,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::admin::{RoleChangeRequest, UserList};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -72,15 +73,9 @@ async fn events(
     Ok(Json(json!({ "events": events, "next_after": next_after })))
 }
 
-async fn users(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value>, ApiError> {
+async fn users(State(state): State<AppState>, _admin: Admin) -> Result<Json<UserList>, ApiError> {
     let users = projections::users::list(&state.pool).await?;
-    Ok(Json(json!({ "users": users })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RoleBody {
-    role: String,
+    Ok(Json(UserList { users }))
 }
 
 /// Gives a user another role, as a `UserRoleChanged` event.
@@ -90,7 +85,7 @@ async fn change_role(
     correlation: CorrelationId,
     idempotency: Idempotency,
     Path(id): Path<String>,
-    Json(body): Json<RoleBody>,
+    Json(body): Json<RoleChangeRequest>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "user")?;
     let role: Role = body.role.parse()?;

@@ -1,10 +1,12 @@
 //! Projections for admins: their state, lag and parked streams, rebuilds (ask for, follow,
 //! cancel; a worker performs them), and the retry or skip of a parked stream.
 
+use super::projection_views::projection_view;
 use crate::http::extract::{Admin, CorrelationId};
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::admin::ProjectionList;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -50,22 +52,23 @@ fn stream(text: &str) -> Result<Uuid, ApiError> {
 
 /// Each projection's state (`running`, `rebuilding`), position, head, lag, parked streams,
 /// and its latest rebuild's progress.
-async fn list(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    _admin: Admin,
+) -> Result<Json<ProjectionList>, ApiError> {
     // Rebuilds first: reading them records abandoned ones as failed, which the states reflect.
     let rebuilds = rebuild::status(&state.pool).await.map_err(internal)?;
     let statuses = projections::status::statuses(&state.pool)
         .await
         .map_err(internal)?;
-    let projections: Vec<Value> = statuses
+    let projections = statuses
         .into_iter()
         .map(|status| {
             let rebuild = rebuilds.iter().find(|rebuild| rebuild.name == status.name);
-            let mut entry = serde_json::to_value(&status).unwrap_or_default();
-            entry["rebuild"] = serde_json::to_value(rebuild).unwrap_or_default();
-            entry
+            projection_view(status, rebuild)
         })
         .collect();
-    Ok(Json(json!({ "projections": projections })))
+    Ok(Json(ProjectionList { projections }))
 }
 
 /// Records the requests and wakes the workers (they also look on their poll interval).

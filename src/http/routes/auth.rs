@@ -7,6 +7,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::auth::{LoginRequest, Me, PasswordChangeRequest, RegisterRequest, Token};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,9 +17,8 @@ use commands::handler::Command;
 use commands::idempotency::AnswerTemplate;
 use domain::user::User;
 use domain::values::{DisplayName, Email, Password, ValidationError};
-use domain::{Actor, Role};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use domain::{Actor, Role, UserId};
+use serde_json::json;
 
 /// `/auth/…`.
 pub fn router() -> Router<AppState> {
@@ -30,15 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout-all", post(logout_all))
 }
 
-#[derive(Deserialize)]
-struct RegisterBody {
-    email: String,
-    password: String,
-    display_name: String,
-}
-
 /// Collects every field's error, so a form can show them all at once.
-fn parse_registration(body: &RegisterBody) -> Result<Registration, ApiError> {
+fn parse_registration(body: &RegisterRequest) -> Result<Registration, ApiError> {
     let email = Email::parse(&body.email);
     let password = Password::parse(&body.password);
     let display_name = DisplayName::parse(&body.display_name);
@@ -62,7 +55,7 @@ async fn register(
     correlation: CorrelationId,
     client: ClientAddress,
     idempotency: Idempotency,
-    Json(body): Json<RegisterBody>,
+    Json(body): Json<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let limits = state.login_limits;
     state
@@ -92,19 +85,13 @@ async fn register(
     idempotency.respond(&state.keys, executed).await
 }
 
-#[derive(Deserialize)]
-struct LoginBody {
-    email: String,
-    password: String,
-}
-
 /// Logs in. Limited per client address (every attempt) and per account (failures), before
 /// any bcrypt work: a limited attempt is 429 and costs nothing.
 async fn login(
     State(state): State<AppState>,
     client: ClientAddress,
-    Json(body): Json<LoginBody>,
-) -> Result<Json<Value>, ApiError> {
+    Json(body): Json<LoginRequest>,
+) -> Result<Json<Token>, ApiError> {
     let limits = state.login_limits;
     state
         .throttle
@@ -133,29 +120,23 @@ async fn login(
         .keys
         .issue(user.as_uuid(), details.role, details.session_epoch)
         .await?;
-    Ok(Json(json!({
-        "access_token": token,
-        "token_type": "bearer",
-        "expires_in": state.keys.token_ttl().as_secs(),
-    })))
+    Ok(Json(Token {
+        access_token: token,
+        expires_in: state.keys.token_ttl().as_secs(),
+        token_type: "bearer".to_owned(),
+    }))
 }
 
-async fn me(State(state): State<AppState>, caller: Authenticated) -> Result<Json<Value>, ApiError> {
+async fn me(State(state): State<AppState>, caller: Authenticated) -> Result<Json<Me>, ApiError> {
     let loaded = state.commands.store().load::<User>(caller.0.sub).await?;
     let user = loaded.state.0.ok_or(ApiError::NotFound("user"))?;
-    Ok(Json(json!({
-        "id": caller.0.sub,
-        "email": user.email,
-        "display_name": user.display_name,
-        "role": user.role,
-        "version": loaded.version,
-    })))
-}
-
-#[derive(Deserialize)]
-struct PasswordBody {
-    current_password: String,
-    new_password: String,
+    Ok(Json(Me {
+        display_name: user.display_name,
+        email: user.email,
+        id: UserId::from_uuid(caller.0.sub),
+        role: user.role,
+        version: loaded.version,
+    }))
 }
 
 async fn change_password(
@@ -163,7 +144,7 @@ async fn change_password(
     caller: Authenticated,
     correlation: CorrelationId,
     idempotency: Idempotency,
-    Json(body): Json<PasswordBody>,
+    Json(body): Json<PasswordChangeRequest>,
 ) -> Result<Response, ApiError> {
     let new_password = Password::parse(&body.new_password).map_err(|error| ValidationError {
         field: "new_password",

@@ -6,6 +6,9 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::creatures::{
+    ActorRef, CreateCreatureRequest, History, HistoryEntry, UpdateCreatureRequest,
+};
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
@@ -19,8 +22,6 @@ use domain::creature::{
 };
 use domain::values::{CreatureName, Description, Species, TagName, Traits, ValidationError};
 use domain::{Actor, DomainEvent, TagId, UniqueSet};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// `/creatures` and everything below it.
@@ -42,23 +43,6 @@ pub fn router() -> Router<AppState> {
             get(super::avatars::avatar).post(request_avatar),
         )
         .route("/creatures/{id}/history", get(history))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateBody {
-    name: String,
-    species: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default = "empty_object")]
-    traits: Value,
-    #[serde(default)]
-    tags: Vec<String>,
-}
-
-fn empty_object() -> Value {
-    Value::Object(Map::new())
 }
 
 /// Collects the errors of several fields parsed one by one.
@@ -141,7 +125,7 @@ impl Caller {
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<CreateBody>,
+    Json(body): Json<CreateCreatureRequest>,
 ) -> Result<Response, ApiError> {
     let mut fields = Fields::default();
     let name = fields.check(CreatureName::parse(&body.name));
@@ -197,20 +181,11 @@ async fn create(
         .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateBody {
-    name: Option<String>,
-    species: Option<String>,
-    description: Option<String>,
-    traits: Option<Value>,
-}
-
 async fn update(
     caller: Caller,
     IfMatch(expected): IfMatch,
     Path(id): Path<String>,
-    Json(body): Json<UpdateBody>,
+    Json(body): Json<UpdateCreatureRequest>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
     let mut fields = Fields::default();
@@ -303,22 +278,10 @@ async fn request_avatar(caller: Caller, Path(id): Path<String>) -> Result<Respon
         .await
 }
 
-/// One entry of a creature's history.
-#[derive(Serialize)]
-struct HistoryEntry {
-    #[serde(rename = "type")]
-    event_type: String,
-    version: i64,
-    position: i64,
-    recorded_at: chrono::DateTime<chrono::Utc>,
-    actor: commands::ActorRef,
-    data: Value,
-}
-
 async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<History>, ApiError> {
     let id = parse_id(&id, "creature")?;
     let recorded = state.commands.store().read_stream(id).await?;
     if recorded.is_empty() || recorded.iter().any(|event| event.stream_type != "creature") {
@@ -336,9 +299,18 @@ async fn history(
             version: event.version,
             position: event.position,
             recorded_at: event.recorded_at,
-            actor: event.metadata.actor,
+            actor: actor_ref(event.metadata.actor),
             data,
         });
     }
-    Ok(Json(serde_json::json!({ "events": events })))
+    Ok(Json(History { events }))
+}
+
+/// Who recorded an event, as the API shows it.
+fn actor_ref(actor: commands::ActorRef) -> ActorRef {
+    match actor {
+        commands::ActorRef::Anonymous => ActorRef::Anonymous,
+        commands::ActorRef::User(id) => ActorRef::User(id),
+        commands::ActorRef::System => ActorRef::System,
+    }
 }

@@ -10,6 +10,7 @@ pub mod creatures;
 pub mod health;
 pub mod observability;
 pub mod openapi;
+mod projection_views;
 pub mod tags;
 pub mod updates;
 

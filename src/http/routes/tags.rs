@@ -7,6 +7,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
+use api_types::tags::{TagList, TagNameRequest};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,7 +18,6 @@ use domain::Actor;
 use domain::tag::{Tag, TagCommand};
 use domain::values::TagName;
 use projections::tags::Tags;
-use serde::Deserialize;
 use uuid::Uuid;
 
 /// `/tags` and `/tags/{id}`.
@@ -31,16 +31,10 @@ pub fn router() -> Router<AppState> {
 async fn list(
     State(state): State<AppState>,
     min_position: MinPosition,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TagList>, ApiError> {
     min_position.wait(&state, &Tags).await?;
     let tags = projections::tags::list(&state.pool).await?;
-    Ok(Json(serde_json::json!({ "tags": tags })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NameBody {
-    name: String,
+    Ok(Json(TagList { tags }))
 }
 
 /// Runs a tag command, answering `status` with the tag's id, version and position.
@@ -62,7 +56,7 @@ async fn create(
     caller: Authenticated,
     correlation: CorrelationId,
     idempotency: Idempotency,
-    Json(body): Json<NameBody>,
+    Json(body): Json<TagNameRequest>,
 ) -> Result<Response, ApiError> {
     let name = TagName::parse(&body.name)?;
     let id = Uuid::now_v7();
@@ -85,7 +79,7 @@ async fn rename(
     correlation: CorrelationId,
     idempotency: Idempotency,
     Path(id): Path<String>,
-    Json(body): Json<NameBody>,
+    Json(body): Json<TagNameRequest>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "tag")?;
     let name = TagName::parse(&body.name)?;

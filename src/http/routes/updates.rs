@@ -24,8 +24,8 @@ async fn updates(
         let event = match receiver.recv().await {
             Ok(notice) => Event::default()
                 .event("projection")
-                .id(notice.position.to_string())
-                .json_data(&notice)
+                .id(notice.applied.position.to_string())
+                .json_data(&notice.applied)
                 .unwrap_or_else(|_| Event::default().event("resync").data("{}")),
             // The client fell behind: tell it to refresh everything.
             Err(RecvError::Lagged(_)) => Event::default().event("resync").data("{}"),

@@ -4,6 +4,7 @@
 use super::problem::ApiFailure;
 use super::types::Committed;
 use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::cell::Cell;
@@ -54,6 +55,11 @@ impl CommandRequest {
             key: super::idempotency::new_key(),
             if_match: None,
         }
+    }
+
+    /// A command with a fresh key and `body` (one of `api_types`' requests) as JSON.
+    pub fn with_body(method: &'static str, path: impl Into<String>, body: &impl Serialize) -> Self {
+        Self::new(method, path, serde_json::to_value(body).ok())
     }
 
     /// What identifies the request for [`super::IdempotencyKeys`].

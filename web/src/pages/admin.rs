@@ -2,7 +2,9 @@
 //! streams each holds on a poison event, to retry or skip), signing-key rotation, and users
 //! with their roles.
 
-use crate::api::types::{ProjectionList, ProjectionView, Rotated, UserList, UserView};
+use crate::api::types::{
+    ProjectionList, ProjectionView, RebuildState, RoleChangeRequest, Rotated, UserList, UserView,
+};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::page::use_page_title;
@@ -12,7 +14,6 @@ use crate::pages::login::LoginQuery;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 use gloo_timers::callback::Interval;
-use serde_json::json;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -146,15 +147,15 @@ fn projections() -> Html {
                 <tbody>
                     { for projections.iter().map(|projection| {
                         let name = projection.name.clone();
-                        let rebuilding = projection.rebuild.as_ref().is_some_and(|rebuild| matches!(rebuild.state.as_str(), "requested" | "running" | "cancelling"));
+                        let rebuilding = projection.rebuild.as_ref().is_some_and(|rebuild| matches!(rebuild.state, RebuildState::Requested | RebuildState::Running | RebuildState::Cancelling));
                         html! {
                             <tr key={name.clone()} data-testid="projection-row" data-name={name.clone()}>
                                 <th scope="row">{ name.clone() }</th>
-                                <td><span class={classes!("pill", format!("pill-{}", projection.state))} data-testid="projection-state">{ projection.state.clone() }</span>
+                                <td><span class={classes!("pill", format!("pill-{}", projection.state.as_str()))} data-testid="projection-state">{ projection.state.as_str() }</span>
                                     { for projection.parked.iter().map(|parked| {
                                         let base = format!("/admin/projections/{name}/parked/{}", parked.stream_id);
                                         html! {
-                                            <div class="parked" data-testid="parked-stream" data-stream={parked.stream_id.clone()}>
+                                            <div class="parked" data-testid="parked-stream" data-stream={parked.stream_id.to_string()}>
                                                 <p class="field-error">{ format!("Stream {} parked at position {} ({}): {}", parked.stream_id, parked.position, parked.event_type, parked.reason) }</p>
                                                 <div class="row-actions">
                                                     { action("Retry", "POST", format!("{base}/retry"), "") }
@@ -199,19 +200,19 @@ fn rebuild_progress(projection: &ProjectionView) -> Html {
     };
     let percent = if rebuild.events_total > 0 {
         (rebuild.events_done as f64 * 100.0 / rebuild.events_total as f64).min(100.0)
-    } else if rebuild.state == "done" {
+    } else if rebuild.state == RebuildState::Done {
         100.0
     } else {
         0.0
     };
     html! {
-        <div class="progress-cell" data-testid="rebuild" data-state={rebuild.state.clone()}>
+        <div class="progress-cell" data-testid="rebuild" data-state={rebuild.state.as_str()}>
             <div class="progress" role="progressbar" aria-label={format!("Rebuild of {}", projection.name)} aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{percent:.0}")}>
                 <div class="progress-bar" style={format!("width: {percent:.1}%")}></div>
             </div>
             <span class="progress-label">
-                { format!("{} · {} of {} events", rebuild.state, count(rebuild.events_done), count(rebuild.events_total)) }
-                if rebuild.state == "running" && rebuild.events_per_second > 0.0 {
+                { format!("{} · {} of {} events", rebuild.state.as_str(), count(rebuild.events_done), count(rebuild.events_total)) }
+                if rebuild.state == RebuildState::Running && rebuild.events_per_second > 0.0 {
                     { format!(" · {} events a second", count(rebuild.events_per_second.round() as i64)) }
                 }
             </span>
@@ -311,9 +312,9 @@ fn users() -> Html {
                 <thead><tr><th scope="col">{"User"}</th><th scope="col">{"Role"}</th></tr></thead>
                 <tbody>
                     { for users.iter().map(|user| {
-                        let current = user.role.as_str();
+                        let current = user.role.clone();
                         let (run, id, name) = (run.clone(), user.id.to_string(), user.display_name.clone());
-                        let (saved, pending_change) = (saved.clone(), pending_change.clone());
+                        let (saved, pending_change, before) = (saved.clone(), pending_change.clone(), current.clone());
                         let onchange = Callback::from(move |event: Event| {
                             let select = event.target_unchecked_into::<HtmlSelectElement>();
                             let role = select.value();
@@ -326,25 +327,25 @@ fn users() -> Html {
                                 .and_then(|window| window.confirm_with_message(&question).ok())
                                 .unwrap_or(false);
                             if !confirmed {
-                                select.set_value(current);
+                                select.set_value(&before);
                                 return;
                             }
                             saved.set(None);
                             *pending_change.borrow_mut() = Some(format!("Saved: {name} is now {}.", if role == "admin" { "an admin" } else { "a user" }));
-                            run(CommandRequest::new("PATCH", format!("/admin/users/{id}"), Some(json!({ "role": role }))));
+                            run(CommandRequest::with_body("PATCH", format!("/admin/users/{id}"), &RoleChangeRequest { role }));
                         });
                         html! {
                             <tr key={user.id.to_string()} data-testid="user-row">
                                 <td><strong>{ user.display_name.clone() }</strong><br /><span class="muted">{ user.email.clone() }</span></td>
                                 <td>
                                     if Some(user.id) == me {
-                                        <span class="pill" data-testid="own-role">{ current }</span>
+                                        <span class="pill" data-testid="own-role">{ current.clone() }</span>
                                         <span class="muted own-role-note">{" your own; another admin can change it"}</span>
                                     } else {
                                         <label class="sr-only" for={format!("role-{}", user.id)}>{ format!("Role of {}", user.display_name) }</label>
                                         <select id={format!("role-{}", user.id)} {onchange}>
-                                            <option value="user" selected={user.role == domain::Role::User}>{"user"}</option>
-                                            <option value="admin" selected={user.role == domain::Role::Admin}>{"admin"}</option>
+                                            <option value="user" selected={user.role == domain::Role::User.as_str()}>{"user"}</option>
+                                            <option value="admin" selected={user.role == domain::Role::Admin.as_str()}>{"admin"}</option>
                                         </select>
                                     }
                                 </td>

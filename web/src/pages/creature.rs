@@ -2,7 +2,7 @@
 //! owner and admins), edit, new avatar and archive, and its history.
 
 use super::history::HistoryTimeline;
-use crate::api::types::{CreatureView, History};
+use crate::api::types::{CreatureView, History, TagNameRequest};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::avatar::Avatar;
@@ -13,7 +13,6 @@ use crate::live::use_live;
 use crate::route::{GalleryQuery, Route, encode};
 use crate::session::{SessionAction, use_session};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -187,8 +186,11 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
             // A tag that does not exist yet is created first, then attached.
             wasm_bindgen_futures::spawn_local(async move {
                 busy.set(true);
-                let mut create =
-                    CommandRequest::new("POST", "/tags", Some(json!({ "name": name })));
+                let mut create = CommandRequest::with_body(
+                    "POST",
+                    "/tags",
+                    &TagNameRequest { name: name.clone() },
+                );
                 create.key = keys.borrow_mut().key_for(&create.fingerprint());
                 let exists = api
                     .get::<crate::api::types::TagList>("/tags")
@@ -196,7 +198,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                     .is_ok_and(|list| {
                         list.tags
                             .iter()
-                            .any(|tag| tag.name.key() == name.to_lowercase())
+                            .any(|tag| tag.name.to_lowercase() == name.to_lowercase())
                     });
                 let created = if exists {
                     Ok(())
@@ -243,11 +245,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
         })
     };
     let archive = {
-        let (run, id, name) = (
-            run.clone(),
-            id.clone(),
-            creature_view.name.as_str().to_owned(),
-        );
+        let (run, id, name) = (run.clone(), id.clone(), creature_view.name.clone());
         Callback::from(move |_| {
             let confirmed = web_sys::window()
                 .and_then(|window| {
@@ -278,7 +276,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                 <ErrorBanner message={error.message()} />
             }
             <div class="creature-hero">
-                <Avatar avatar={creature_view.avatar.clone()} name={creature_view.name.as_str().to_owned()} size="large" />
+                <Avatar avatar={creature_view.avatar.clone()} name={creature_view.name.clone()} size="large" />
                 <div class="creature-summary">
                     <p class="eyebrow">{ creature_view.species.as_str() }</p>
                     <h1 data-testid="creature-name">{ creature_view.name.as_str() }</h1>
@@ -289,13 +287,13 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                     <p class="avatar-status" data-testid="avatar-status">
                         { avatar_status(&creature_view) }
                     </p>
-                    if !creature_view.description.as_str().is_empty() {
+                    if !creature_view.description.is_empty() {
                         <p class="description">{ creature_view.description.as_str() }</p>
                     }
                     <h2 class="section-title">{"Tags"}</h2>
                     <ul class="chips" data-testid="creature-tags">
                         { for creature_view.tags.iter().map(|tag| {
-                            let name = tag.as_str().to_owned();
+                            let name = tag.clone();
                             let filter = GalleryQuery { tag: Some(name.clone()), ..GalleryQuery::default() };
                             html! {
                                 <li class="chip chip-static">
@@ -325,11 +323,11 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                     }
                 </div>
             </div>
-            if !creature_view.traits.as_map().is_empty() {
+            if creature_view.traits.as_object().is_some_and(|traits| !traits.is_empty()) {
                 <section class="panel">
                     <h2 class="section-title">{"Traits"}</h2>
                     <dl class="traits">
-                        { for creature_view.traits.as_map().iter().map(|(key, value)| html! {
+                        { for creature_view.traits.as_object().into_iter().flatten().map(|(key, value)| html! {
                             <div class="trait"><dt>{ key.clone() }</dt><dd>{ format::trait_value(value) }</dd></div>
                         }) }
                     </dl>

@@ -2,7 +2,7 @@
 //! rules checked before anything is sent, and the API's refusals shown under the fields they
 //! concern.
 
-use crate::api::types::CreatureView;
+use crate::api::types::{CreateCreatureRequest, CreatureView, UpdateCreatureRequest};
 use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::field::TextField;
@@ -14,7 +14,7 @@ use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 use crate::validation;
 use domain::values::{CreatureName, Description, Species, TagName, Traits};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -40,17 +40,18 @@ struct Draft {
 impl Draft {
     fn from_view(view: &CreatureView) -> Self {
         Draft {
-            name: view.name.as_str().to_owned(),
-            species: view.species.as_str().to_owned(),
-            description: view.description.as_str().to_owned(),
+            name: view.name.clone(),
+            species: view.species.clone(),
+            description: view.description.clone(),
             traits: view
                 .traits
-                .as_map()
-                .iter()
+                .as_object()
+                .into_iter()
+                .flatten()
                 .map(|(key, value)| (key.clone(), format::trait_value(value)))
                 .collect(),
             tags: String::new(),
-            version: Some(view.version),
+            version: Some(i64::from(view.version)),
         }
     }
 
@@ -269,27 +270,27 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
                 return;
             }
             let mut command = match &id {
-                None => CommandRequest::new(
+                None => CommandRequest::with_body(
                     "POST",
                     "/creatures",
-                    Some(json!({
-                        "name": draft.name,
-                        "species": draft.species,
-                        "description": draft.description,
-                        "traits": draft.traits_value(),
-                        "tags": draft.tag_names(),
-                    })),
+                    &CreateCreatureRequest {
+                        name: draft.name.clone(),
+                        species: draft.species.clone(),
+                        description: draft.description.clone(),
+                        traits: draft.traits_value(),
+                        tags: draft.tag_names().into_iter().map(str::to_owned).collect(),
+                    },
                 ),
                 Some(id) => {
-                    let mut command = CommandRequest::new(
+                    let mut command = CommandRequest::with_body(
                         "PATCH",
                         format!("/creatures/{id}"),
-                        Some(json!({
-                            "name": draft.name,
-                            "species": draft.species,
-                            "description": draft.description,
-                            "traits": draft.traits_value(),
-                        })),
+                        &UpdateCreatureRequest {
+                            name: Some(draft.name.clone()),
+                            species: Some(draft.species.clone()),
+                            description: Some(draft.description.clone()),
+                            traits: Some(draft.traits_value()),
+                        },
                     );
                     command.if_match = draft.version;
                     command

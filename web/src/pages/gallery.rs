@@ -271,7 +271,7 @@ pub fn gallery() -> Html {
                 <select id="tag-filter" ref={tag_ref} name="tag" onchange={onchange_tag}>
                     <option value="" selected={query.tag.is_none()}>{"All tags"}</option>
                     { for tags.iter().map(|tag| {
-                        let name = tag.name.as_str().to_owned();
+                        let name = tag.name.clone();
                         html! {
                             <option value={name.clone()} selected={query.tag.as_deref() == Some(name.as_str())}>
                                 { format!("{name} ({})", tag.creature_count) }
@@ -314,7 +314,7 @@ fn card(
     html! {
         <li class={classes!("card", arrived.then_some("card-arrived"))} key={id.clone()} data-testid="creature-card" data-id={id.clone()}>
             <Link<Route> to={Route::Creature { id }} classes="card-link">
-                <Avatar avatar={creature.avatar.clone()} name={creature.name.as_str().to_owned()} />
+                <Avatar avatar={creature.avatar.clone()} name={creature.name.clone()} />
                 <div class="card-body">
                     <h2 class="card-title">{ creature.name.as_str() }</h2>
                     <p class="card-species">{ creature.species.as_str() }</p>
@@ -323,7 +323,7 @@ fn card(
             if !creature.tags.is_empty() {
                 <ul class="chips">
                     { for creature.tags.iter().map(|tag| {
-                        let name = tag.as_str().to_owned();
+                        let name = tag.clone();
                         let go = go.clone();
                         let next = GalleryQuery { tag: Some(name.clone()), ..query.first_page() };
                         html! {

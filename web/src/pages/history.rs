@@ -92,7 +92,7 @@ pub fn history_timeline(props: &HistoryTimelineProps) -> Html {
                                 <span class="timeline-summary">{ change(decoded[index].as_ref(), before[index].as_ref()) }</span>
                                 <span class="timeline-meta">
                                     { format!("v{} · {} · ", entry.version, who(&entry.actor)) }
-                                    <time datetime={entry.recorded_at.clone()} title={format::when(&entry.recorded_at)}>
+                                    <time datetime={format::iso(&entry.recorded_at)} title={format::when(&entry.recorded_at)}>
                                         { format::ago(&entry.recorded_at) }
                                     </time>
                                 </span>

@@ -1,7 +1,7 @@
 //! Logging in: e-mail and password, then back to where the user was going (`?next=`, a path of
 //! this app; anything else goes to the gallery).
 
-use crate::api::types::{Login as Token, Me};
+use crate::api::types::{LoginRequest, Me, Token};
 use crate::api::{Api, ApiFailure, CommandRequest};
 use crate::app::use_api;
 use crate::components::field::TextField;
@@ -10,7 +10,6 @@ use crate::components::status::ErrorBanner;
 use crate::route::Route;
 use crate::session::{SessionAction, SessionHandle, use_session};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -50,10 +49,13 @@ pub async fn log_in(
     email: &str,
     password: &str,
 ) -> Result<(), ApiFailure> {
-    let command = CommandRequest::new(
+    let command = CommandRequest::with_body(
         "POST",
         "/auth/login",
-        Some(json!({ "email": email, "password": password })),
+        &LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        },
     );
     let token: Token = api.send_for(&command).await?;
     let me: Me = api

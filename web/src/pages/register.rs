@@ -1,6 +1,7 @@
 //! Creating an account, checked with the domain's rules first; refusals appear under the fields
 //! they concern. A new account is logged in at once and taken back to where it was going.
 
+use crate::api::types::RegisterRequest;
 use crate::api::{ApiFailure, CommandRequest, FieldErrors, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::field::TextField;
@@ -11,7 +12,6 @@ use crate::route::Route;
 use crate::session::use_session;
 use crate::validation;
 use domain::values::{DisplayName, Email, Password};
-use serde_json::json;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -67,12 +67,14 @@ pub fn register() -> Html {
                 failure.set(None);
                 return;
             }
-            let mut command = CommandRequest::new(
+            let mut command = CommandRequest::with_body(
                 "POST",
                 "/auth/register",
-                Some(json!({
-                    "email": *email, "password": *password, "display_name": *display_name,
-                })),
+                &RegisterRequest {
+                    email: (*email).clone(),
+                    password: (*password).clone(),
+                    display_name: (*display_name).clone(),
+                },
             );
             command.key = keys.borrow_mut().key_for(&command.fingerprint());
             let (api, session, navigator, destination) = (

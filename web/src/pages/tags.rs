@@ -1,6 +1,6 @@
 //! Tags with their counts; users create tags, admins rename and delete them.
 
-use crate::api::types::{TagList, TagView};
+use crate::api::types::{TagList, TagNameRequest, TagView};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::page::use_page_title;
@@ -9,7 +9,6 @@ use crate::live::use_live;
 use crate::route::{GalleryQuery, Route};
 use crate::session::{SessionAction, use_session};
 use domain::values::TagName;
-use serde_json::json;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -85,21 +84,17 @@ pub fn tags() -> Html {
                 let name = input.value().trim().to_owned();
                 if !name.is_empty() {
                     input.set_value("");
-                    run(CommandRequest::new(
+                    run(CommandRequest::with_body(
                         "POST",
                         "/tags",
-                        Some(json!({ "name": name })),
+                        &TagNameRequest { name },
                     ));
                 }
             }
         })
     };
     let rename = |tag: &TagView| {
-        let (run, id, old) = (
-            run.clone(),
-            tag.id.to_string(),
-            tag.name.as_str().to_owned(),
-        );
+        let (run, id, old) = (run.clone(), tag.id.to_string(), tag.name.clone());
         Callback::from(move |_| {
             let answer = web_sys::window()
                 .and_then(|window| {
@@ -112,20 +107,16 @@ pub fn tags() -> Html {
                 .map(|name| name.trim().to_owned())
                 .filter(|name| !name.is_empty() && *name != old)
             {
-                run(CommandRequest::new(
+                run(CommandRequest::with_body(
                     "PATCH",
                     format!("/tags/{id}"),
-                    Some(json!({ "name": name })),
+                    &TagNameRequest { name },
                 ));
             }
         })
     };
     let delete = |tag: &TagView| {
-        let (run, id, name) = (
-            run.clone(),
-            tag.id.to_string(),
-            tag.name.as_str().to_owned(),
-        );
+        let (run, id, name) = (run.clone(), tag.id.to_string(), tag.name.clone());
         Callback::from(move |_| {
             let confirmed = web_sys::window()
                 .and_then(|window| {
@@ -159,7 +150,7 @@ pub fn tags() -> Html {
                     if session.is_admin() { <th scope="col"><span class="sr-only">{"Actions"}</span></th> }</tr></thead>
                 <tbody>
                     { for tags.iter().map(|tag| {
-                        let filter = GalleryQuery { tag: Some(tag.name.as_str().to_owned()), ..GalleryQuery::default() };
+                        let filter = GalleryQuery { tag: Some(tag.name.clone()), ..GalleryQuery::default() };
                         html! {
                             <tr key={tag.id.to_string()}>
                                 <td><Link<Route, GalleryQuery> to={Route::Gallery} query={Some(filter)}>{ tag.name.as_str() }</Link<Route, GalleryQuery>></td>
