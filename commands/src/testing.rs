@@ -1,8 +1,13 @@
-//! A fresh PostgreSQL database per test, migrated, and dropped when the test ends.
+//! What tests of this crate and its dependants share: a fresh PostgreSQL database per test,
+//! migrated, and dropped when the test ends; and [`eventually`], a wait for a condition with a
+//! deadline.
 //!
 //! The server is `BESTIARY_TEST_DATABASE_URL` (default: the local server's `postgres`
 //! database, as the `postgres` role). Databases left behind by a killed test run are swept after an hour.
 
+mod eventually;
+
+pub use eventually::eventually;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use std::str::FromStr;

@@ -1,9 +1,10 @@
 //! Serving avatars: the image a creature's avatar URL points at, cacheable for good.
 
 use crate::helpers::{assert_problem, spawn_app};
+use commands::testing::eventually;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn ai_service() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -30,23 +31,23 @@ async fn a_creatures_avatar_is_served_with_an_etag_and_long_lived_caching() {
         .await;
     assert_problem(missing, StatusCode::NOT_FOUND).await;
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let url = loop {
-        let creature: Value = app
-            .send(Method::GET, &path, None, None)
-            .await
-            .json()
-            .await
-            .unwrap();
-        if creature["avatar"]["state"] == "ready" {
-            break creature["avatar"]["url"].as_str().unwrap().to_owned();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the avatar never became ready: {creature}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let url = eventually(
+        Duration::from_secs(20),
+        "the avatar to be ready",
+        || async {
+            let creature: Value = app
+                .send(Method::GET, &path, None, None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            match creature["avatar"]["url"].as_str() {
+                Some(url) if creature["avatar"]["state"] == "ready" => Ok(url.to_owned()),
+                _ => Err(creature),
+            }
+        },
+    )
+    .await;
     let image = app.send(Method::GET, &url, None, None).await;
     assert_eq!(image.status(), StatusCode::OK);
     assert_eq!(image.headers()["content-type"], "image/svg+xml");

@@ -5,6 +5,7 @@ use crate::helpers::{
 };
 use bestiary::api::Api;
 use bestiary::config::Secret;
+use commands::testing::eventually;
 use serde_json::json;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -153,22 +154,19 @@ async fn shutting_down_answers_the_open_request_first() {
 
 /// Waits until some query on the test database waits for a lock.
 async fn until_a_query_waits_for_a_lock(db: &commands::testing::TestDatabase) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
+    eventually(
+        Duration::from_secs(30),
+        "the read to wait on its lock",
+        || async {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity \
              WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-        if waiting > 0 {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the read never started"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+            )
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+            if waiting > 0 { Ok(()) } else { Err(waiting) }
+        },
+    )
+    .await;
 }

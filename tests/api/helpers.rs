@@ -3,6 +3,7 @@
 use bestiary::api::Api;
 use bestiary::config::{ApiConfig, HttpTimeoutsConfig, LoginLimits, RedisConfig, Secret};
 use commands::testing::TestDatabase;
+use commands::testing::eventually;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -310,17 +311,18 @@ pub async fn wait_for_read_model(app: &TestApp) {
         .await
         .unwrap();
     for projection in projections::projection::ALL {
-        while !projections::status::has_passed(pool, projection, head)
-            .await
-            .unwrap()
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{} lags",
-                projection.name()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        eventually(
+            left,
+            &format!("{} to pass {head}", projection.name()),
+            || async {
+                match projections::status::has_passed(pool, projection, head).await {
+                    Ok(true) => Ok(()),
+                    other => Err(other),
+                }
+            },
+        )
+        .await;
     }
 }
 
@@ -330,22 +332,23 @@ pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Waits until the API listens for projection notices on its database.
 pub async fn until_the_api_listens(app: &TestApp) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let listening: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
+    eventually(
+        std::time::Duration::from_secs(30),
+        "the API to LISTEN",
+        || async {
+            let listening: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity \
              WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-        )
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-        if listening > 0 {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the API never listened"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+            )
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+            if listening > 0 {
+                Ok(())
+            } else {
+                Err(listening)
+            }
+        },
+    )
+    .await;
 }

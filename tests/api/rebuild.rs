@@ -1,11 +1,12 @@
 //! Rebuilding projections over HTTP while writers append and readers read.
 
 use crate::helpers::{assert_problem, spawn_app, wait_for_read_model};
+use commands::testing::eventually;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rebuild_under_load_never_shows_a_partial_list_and_ends_equal_to_a_replay() {
@@ -119,28 +120,25 @@ async fn a_rebuild_under_load_never_shows_a_partial_list_and_ends_equal_to_a_rep
         "{conflict}"
     );
 
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let state: Value = app
-            .send(Method::GET, "/admin/projections", Some(&admin.token), None)
-            .await
-            .json()
-            .await
-            .unwrap();
-        let done = state["projections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|projection| projection["rebuild"]["state"] == "done");
-        if done {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the rebuilds did not finish: {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        Duration::from_secs(60),
+        "every rebuild to finish",
+        || async {
+            let state: Value = app
+                .send(Method::GET, "/admin/projections", Some(&admin.token), None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            let done = state["projections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|projection| projection["rebuild"]["state"] == "done");
+            if done { Ok(()) } else { Err(state) }
+        },
+    )
+    .await;
     for writer in writers {
         writer.await.unwrap();
     }

@@ -1,9 +1,10 @@
 //! A parked stream, seen by admins, retried or skipped (a skip recorded as an admin action).
 
 use crate::helpers::{assert_problem, spawn_app, wait_for_read_model};
+use commands::testing::eventually;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn state_of(app: &crate::helpers::TestApp, token: &str, name: &str) -> Value {
     let all: Value = app
@@ -56,18 +57,22 @@ async fn a_parked_stream_is_shown_retried_or_skipped_by_an_admin_and_the_skip_is
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let creatures = loop {
-        let creatures = state_of(&app, &admin.token, "creatures").await;
-        if creatures["parked"]
-            .as_array()
-            .is_some_and(|p| !p.is_empty())
-        {
-            break creatures;
-        }
-        assert!(Instant::now() < deadline, "the stream was never parked");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let creatures = eventually(
+        Duration::from_secs(20),
+        "the stream to be parked",
+        || async {
+            let creatures = state_of(&app, &admin.token, "creatures").await;
+            let parked = creatures["parked"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty());
+            if parked {
+                Ok(creatures)
+            } else {
+                Err(creatures)
+            }
+        },
+    )
+    .await;
     let parked = &creatures["parked"][0];
     assert_eq!(parked["stream_id"], json!(stream));
     assert_eq!(parked["position"], poison);

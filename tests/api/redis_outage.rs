@@ -3,6 +3,7 @@
 //! while; once Redis answers again the API uses it again.
 
 use crate::helpers::{TestApp, TestUser, spawn_app_with, test_config, test_redis};
+use commands::testing::eventually;
 use redis_link::LinkSettings;
 use redis_link::testing::OwnRedis;
 use reqwest::{Method, Response, StatusCode};
@@ -61,20 +62,24 @@ async fn assert_paced(app: &TestApp, user: &TestUser, phase: &str) {
 /// Waits until the API uses Redis again: `/readyz` sees it, and a keyed answer is replayed and
 /// cached there.
 async fn assert_redis_used_again(app: &TestApp, user: &TestUser, redis: &OwnRedis, phase: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let ready: Value = app
-            .send(Method::GET, "/readyz", None, None)
-            .await
-            .json()
-            .await
-            .unwrap();
-        if ready["checks"]["redis"] == "up" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{phase}: Redis never seen again");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        Duration::from_secs(20),
+        &format!("{phase}: Redis seen again"),
+        || async {
+            let ready: Value = app
+                .send(Method::GET, "/readyz", None, None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            if ready["checks"]["redis"] == "up" {
+                Ok(())
+            } else {
+                Err(ready)
+            }
+        },
+    )
+    .await;
     let key = format!("{phase}-again");
     let first = create(app, user, Some(&key)).await;
     assert_eq!(first.status(), StatusCode::CREATED);
@@ -84,29 +89,28 @@ async fn assert_redis_used_again(app: &TestApp, user: &TestUser, redis: &OwnRedi
         &format!("user:{}", user.id),
         &key,
     );
-    let mut connection = redis::Client::open(redis.url())
+    let connection = redis::Client::open(redis.url())
         .unwrap()
         .get_multiplexed_async_connection()
         .await
         .unwrap();
-    loop {
-        let retry = create(app, user, Some(&key)).await;
-        assert_eq!(retry.headers()["idempotent-replayed"], "true", "{phase}");
-        assert_eq!(retry.text().await.unwrap(), first);
-        let cached: bool = redis::cmd("EXISTS")
-            .arg(&answer)
-            .query_async(&mut connection)
-            .await
-            .unwrap();
-        if cached {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{phase}: the answer never cached"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Every retry replays the first answer, from PostgreSQL until Redis caches it again.
+    eventually(
+        Duration::from_secs(20),
+        &format!("{phase}: the answer cached"),
+        || async {
+            let retry = create(app, user, Some(&key)).await;
+            assert_eq!(retry.headers()["idempotent-replayed"], "true", "{phase}");
+            assert_eq!(retry.text().await.unwrap(), first);
+            let cached: bool = redis::cmd("EXISTS")
+                .arg(&answer)
+                .query_async(&mut connection.clone())
+                .await
+                .unwrap();
+            if cached { Ok(()) } else { Err("not cached") }
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

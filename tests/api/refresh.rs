@@ -3,13 +3,14 @@
 use crate::helpers::{TestApp, spawn_app};
 use bestiary::refresh::refresh;
 use commands::handler::Command;
+use commands::testing::eventually;
 use commands::{CommandHandler, EventStore};
 use domain::creature::{Creature, CreatureCommand};
 use domain::values::{CreatureName, Description, Species, Traits};
 use domain::{Actor, Role, UserId};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// The real avatar service, counting how many calls it serves at once.
@@ -44,15 +45,17 @@ async fn generated(app: &TestApp) -> i64 {
 
 async fn wait_for_generated(app: &TestApp, count: i64) {
     // Generous: other tests' transactions on the same server can hold the worker back.
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while generated(app).await < count {
-        assert!(
-            Instant::now() < deadline,
-            "only {} avatars of {count}",
-            generated(app).await
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        Duration::from_secs(300),
+        &format!("{count} avatars"),
+        || async {
+            match generated(app).await {
+                done if done >= count => Ok(()),
+                done => Err(done),
+            }
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -2,6 +2,7 @@
 
 use commands::handler::Command;
 use commands::testing::TestDatabase;
+use commands::testing::eventually;
 use commands::{CommandHandler, EventMetadata, EventStore};
 use domain::creature::{Creature, CreatureCommand, TagRef};
 use domain::tag::{Tag, TagCommand};
@@ -124,26 +125,19 @@ impl Fixture {
 
     /// Runs the projection until it has applied every committed event.
     pub async fn catch_up(&self, projection: &'static dyn projections::Projection) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
+        let what = format!("{} to catch up", projection.name());
+        eventually(std::time::Duration::from_secs(30), &what, || async {
             self.run_once(projection).await;
             let head: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0) FROM events")
                 .fetch_one(&self.db.pool)
                 .await
                 .unwrap();
-            if projections::status::has_passed(&self.db.pool, projection, head)
-                .await
-                .unwrap()
-            {
-                return;
+            match projections::status::has_passed(&self.db.pool, projection, head).await {
+                Ok(true) => Ok(()),
+                other => Err((head, other)),
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{} never caught up",
-                projection.name()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        })
+        .await;
     }
 
     pub async fn catch_up_all(&self) {

@@ -2,6 +2,7 @@
 //! whose process stopped is reported failed and can be started again.
 
 use crate::fixture::{Fixture, dump};
+use commands::testing::eventually;
 use projections::rebuild::RebuildState;
 use projections::rebuild::{self, Finished, RebuildError};
 use std::time::{Duration, Instant};
@@ -151,15 +152,19 @@ async fn a_rebuild_whose_process_stopped_is_reported_failed_and_can_start_again(
     assert!(running.await.unwrap_err().is_cancelled());
     process.close().await;
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let failed = loop {
-        let now = creatures(rebuild::status(&fixture.db.pool).await.unwrap());
-        if now.state != RebuildState::Running {
-            break now;
-        }
-        assert!(Instant::now() < deadline, "still reported running");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let failed = eventually(
+        Duration::from_secs(10),
+        "the rebuild to stop running",
+        || async {
+            let now = creatures(rebuild::status(&fixture.db.pool).await.unwrap());
+            if now.state == RebuildState::Running {
+                Err(now.state)
+            } else {
+                Ok(now)
+            }
+        },
+    )
+    .await;
     assert_eq!(failed.state, RebuildState::Failed);
     assert_eq!(failed.error.as_deref(), Some(rebuild::ABANDONED));
     assert!(failed.finished_at.is_some());

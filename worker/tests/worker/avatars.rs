@@ -4,6 +4,7 @@ use crate::helpers::{RunningWorker, settings};
 use ai_service::Backend;
 use commands::handler::Command;
 use commands::testing::TestDatabase;
+use commands::testing::eventually;
 use commands::{CommandHandler, EventStore};
 use domain::creature::{Creature, CreatureCommand};
 use domain::values::{CreatureName, Description, Species, Traits};
@@ -43,6 +44,35 @@ async fn start_ai_service(port: u16, delay: Duration, calls: Arc<AtomicUsize>) {
         .await
         .unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
+}
+
+/// A service that is down: it accepts each connection on `port` and closes it at once.
+struct Refusing {
+    count: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Refusing {
+    /// Frees the port (the task and its listener are gone when this returns).
+    async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+async fn refuse_requests(port: u16) -> Refusing {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = count.clone();
+    let task = tokio::spawn(async move {
+        while let Ok((connection, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(connection);
+        }
+    });
+    Refusing { count, task }
 }
 
 fn avatar_settings(port: u16, attempts: u32, backoff_ms: u64) -> AvatarSettings {
@@ -90,19 +120,17 @@ async fn wait_for_avatar(
     state: &str,
     within: Duration,
 ) -> projections::creatures::CreatureView {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(creature) = projections::creatures::get(pool, id).await.unwrap()
-            && creature.avatar.state == state
-        {
-            return creature;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the avatar of {id} never became {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    eventually(
+        within,
+        &format!("the avatar of {id} to be {state}"),
+        || async {
+            match projections::creatures::get(pool, id).await.unwrap() {
+                Some(creature) if creature.avatar.state == state => Ok(creature),
+                other => Err(other.map(|creature| creature.avatar.state)),
+            }
+        },
+    )
+    .await
 }
 
 async fn count(pool: &sqlx::PgPool, event_type: &str, creature: Uuid) -> i64 {
@@ -170,8 +198,22 @@ async fn an_avatar_service_back_within_the_retry_budget_still_delivers() {
     let (worker, _) = start_worker(&db, "redis://127.0.0.1:6379", avatar_settings(port, 6, 200));
     let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
     let id = register(&handler, "Smaug").await;
+    // The service is down: its port refuses every request. Once the worker has been refused
+    // at least once, the service comes back on the same port.
+    let refused = refuse_requests(port).await;
+    eventually(
+        Duration::from_secs(20),
+        "the worker to call the service",
+        || async {
+            match refused.count.load(Ordering::SeqCst) {
+                0 => Err(0),
+                calls => Ok(calls),
+            }
+        },
+    )
+    .await;
+    refused.stop().await;
     let calls = Arc::new(AtomicUsize::new(0));
-    tokio::time::sleep(Duration::from_millis(600)).await;
     start_ai_service(port, Duration::ZERO, calls.clone()).await;
     wait_for_avatar(&db.pool, id, "ready", Duration::from_secs(30)).await;
     assert_eq!(count(&db.pool, "AvatarGenerationFailed", id).await, 0);
@@ -246,14 +288,17 @@ async fn a_job_of_a_worker_killed_mid_job_completes_elsewhere_once() {
         start_worker(&db, "redis://127.0.0.1:6379", avatar_settings(port, 3, 100));
     let handler = CommandHandler::new(EventStore::new(db.pool.clone()));
     let id = register(&handler, "Smaug").await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while calls.load(Ordering::SeqCst) == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the job never reached the avatar service"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually(
+        Duration::from_secs(20),
+        "the job to reach the avatar service",
+        || async {
+            match calls.load(Ordering::SeqCst) {
+                0 => Err(0),
+                calls => Ok(calls),
+            }
+        },
+    )
+    .await;
     doomed.task.abort();
     let _ = doomed.task.await;
     assert_eq!(

@@ -2,6 +2,7 @@
 //! every projection's state is compared with.
 
 use commands::handler::Command;
+use commands::testing::eventually;
 use commands::{CommandHandler, EventMetadata};
 use domain::creature::{Creature, CreatureChanges, CreatureCommand, TagRef};
 use domain::tag::{Tag, TagCommand};
@@ -186,17 +187,18 @@ pub async fn wait_for_head(pool: &PgPool, within: Duration) {
         .await
         .unwrap();
     for projection in projections::projection::ALL {
-        while !projections::status::has_passed(pool, projection, head)
-            .await
-            .unwrap()
-        {
-            assert!(
-                Instant::now() < deadline,
-                "{} did not reach position {head}",
-                projection.name()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        eventually(
+            left,
+            &format!("{} to reach {head}", projection.name()),
+            || async {
+                match projections::status::has_passed(pool, projection, head).await {
+                    Ok(true) => Ok(()),
+                    other => Err(other),
+                }
+            },
+        )
+        .await;
     }
 }
 

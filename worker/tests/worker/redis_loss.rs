@@ -5,9 +5,10 @@ use crate::helpers::{
     RunningWorker, assert_equals_replay, publish_head, settings, wait_for_head, write_workload,
 };
 use commands::testing::TestDatabase;
+use commands::testing::eventually;
 use commands::{CommandHandler, EventStore};
 use redis_link::testing::OwnRedis;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn subscribers(url: &str, channel: &str) -> i64 {
     let client = redis::Client::open(url).unwrap();
@@ -51,14 +52,17 @@ async fn projections_reach_the_head_through_redis_being_flushed_stopped_and_rest
     wait_for_head(&db.pool, Duration::from_secs(30)).await;
 
     let restarted = OwnRedis::start(Some(port));
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while subscribers(&restarted.url(), &channel).await == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the worker did not subscribe again"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        Duration::from_secs(15),
+        "the worker to subscribe again",
+        || async {
+            match subscribers(&restarted.url(), &channel).await {
+                0 => Err(0),
+                count => Ok(count),
+            }
+        },
+    )
+    .await;
     write_workload(handler, 3, 100, publish).await;
     wait_for_head(&db.pool, Duration::from_secs(30)).await;
     worker.stop().await;

@@ -6,8 +6,9 @@ use crate::helpers::{
     write_workload,
 };
 use commands::testing::TestDatabase;
+use commands::testing::eventually;
 use commands::{CommandHandler, EventStore};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use worker::lease::LEASE_CLASS;
 
 const REDIS: &str = "redis://127.0.0.1:6379";
@@ -26,19 +27,19 @@ async fn leases(pool: &sqlx::PgPool) -> Vec<(i32, i64)> {
 }
 
 async fn wait_for_leases(pool: &sqlx::PgPool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
     let all: Vec<(i32, i64)> = projections::projection::ALL
         .iter()
         .map(|projection| (projection.index(), 1))
         .collect();
-    while leases(pool).await != all {
-        assert!(
-            Instant::now() < deadline,
-            "leases: {:?}",
-            leases(pool).await
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        Duration::from_secs(15),
+        "one lease per projection",
+        || async {
+            let held = leases(pool).await;
+            if held == all { Ok(()) } else { Err(held) }
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
