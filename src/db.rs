@@ -81,7 +81,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, Database
     match options.connect().await {
         Ok(connection) => drop(connection),
         Err(error) if is_missing_database(&error) => {
-            create_database(&options).await.map_err(unreachable)?
+            create_database(&options).await.map_err(unreachable)?;
         }
         Err(error) => return Err(unreachable(error)),
     }
@@ -144,7 +144,7 @@ fn is_missing_database(error: &sqlx::Error) -> bool {
     // 3D000: invalid_catalog_name, "database … does not exist".
     error
         .as_database_error()
-        .and_then(|db| db.code())
+        .and_then(sqlx::error::DatabaseError::code)
         .is_some_and(|code| code == "3D000")
 }
 
@@ -164,7 +164,7 @@ async fn create_database(options: &PgConnectOptions) -> Result<(), sqlx::Error> 
         Err(error)
             if error
                 .as_database_error()
-                .and_then(|db| db.code())
+                .and_then(sqlx::error::DatabaseError::code)
                 .is_some_and(|c| c == "42P04") =>
         {
             Ok(())

@@ -117,12 +117,10 @@ async fn refresh_one(
     most: &AtomicUsize,
 ) -> Item {
     let key = format!("{}:refresh-avatars:{id}", redis.prefix());
-    match redis.set_nx_px(&key, "processing", CLAIM_FOR).await {
-        Some(true) => {}
-        _ => {
-            tracing::info!(creature = %id, "already processed, skipping");
-            return Item::Skipped;
-        }
+    if let Some(true) = redis.set_nx_px(&key, "processing", CLAIM_FOR).await {
+    } else {
+        tracing::info!(creature = %id, "already processed, skipping");
+        return Item::Skipped;
     }
     tracing::info!(creature = %id, "processing");
     let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;

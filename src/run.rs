@@ -74,18 +74,17 @@ async fn all(args: AllArgs) -> anyhow::Result<()> {
         ai,
         web,
     } = args;
-    let secret = match args.api.secret_key.clone() {
-        Some(secret) => secret,
-        None => {
-            tracing::warn!(
-                "SECRET_KEY is not set: generated one for this run; tokens will not survive a restart"
-            );
-            Secret::new(format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            ))
-        }
+    let secret = if let Some(secret) = args.api.secret_key.clone() {
+        secret
+    } else {
+        tracing::warn!(
+            "SECRET_KEY is not set: generated one for this run; tokens will not survive a restart"
+        );
+        Secret::new(format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        ))
     };
     let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
     let api = Api::build(pool.clone(), &args.api, &args.redis, secret).await?;

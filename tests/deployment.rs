@@ -288,7 +288,7 @@ fn the_dockerfile_builds_from_files_that_exist_into_a_small_non_root_image() {
                 let sources = &paths[..paths.len() - 1];
                 match from {
                     Some(stage) => {
-                        assert!(stages.iter().any(|known| known == stage), "{instruction}")
+                        assert!(stages.iter().any(|known| known == stage), "{instruction}");
                     }
                     None => {
                         for source in sources {

@@ -94,7 +94,7 @@ pub async fn run(
         .collect();
     let systems = [System::RawInsert, System::Bestiary, System::PostgresEs];
     for round in 0..rounds {
-        for level in levels.iter_mut() {
+        for level in &mut levels {
             let mut rates = [0.0; 3];
             // Rotate who goes first, so no system always meets the disk in the same state.
             for offset in 0..3 {
@@ -157,7 +157,7 @@ async fn commit_one(targets: &Targets, system: System) -> anyhow::Result<()> {
             targets
                 .peer
                 .append(&stream.to_string(), &targets.payload)
-                .await?
+                .await?;
         }
     }
     Ok(())

@@ -88,8 +88,8 @@ impl Aggregate for PeerCreature {
 
     async fn handle(
         &mut self,
-        _: (),
-        _: &(),
+        (): (),
+        (): &(),
         _: &cqrs_es::event_sink::EventSink<Self>,
     ) -> Result<(), NoCommand> {
         Err(NoCommand)

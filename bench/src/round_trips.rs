@@ -144,14 +144,14 @@ impl RedisCounts {
         let mut counts = self
             .0
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *counts.entry(name.to_ascii_uppercase()).or_default() += 1;
     }
 
     fn snapshot(&self) -> BTreeMap<String, u64> {
         self.0
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
 }

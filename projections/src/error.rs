@@ -21,7 +21,7 @@ impl ApplyError {
             ApplyError::Decode(_) => true,
             ApplyError::Database(error) => error
                 .as_database_error()
-                .and_then(|db| db.code())
+                .and_then(sqlx::error::DatabaseError::code)
                 // Class 22: data exception; class 23: integrity constraint violation.
                 .is_some_and(|code| code.starts_with("22") || code.starts_with("23")),
         }

@@ -208,21 +208,18 @@ pub async fn resume(
             reason: error.to_string(),
         });
     }
-    let outcome = match poison {
-        Some((event, error)) => {
-            park(&mut tx, projection, &event, &error).await?;
-            Resumed::Parked {
-                position: event.position,
-                reason: error.to_string(),
-            }
+    let outcome = if let Some((event, error)) = poison {
+        park(&mut tx, projection, &event, &error).await?;
+        Resumed::Parked {
+            position: event.position,
+            reason: error.to_string(),
         }
-        None => {
-            sqlx::query("DELETE FROM parked_streams WHERE stream_id = $1")
-                .bind(stream)
-                .execute(&mut *tx)
-                .await?;
-            Resumed::Running { applied }
-        }
+    } else {
+        sqlx::query("DELETE FROM parked_streams WHERE stream_id = $1")
+            .bind(stream)
+            .execute(&mut *tx)
+            .await?;
+        Resumed::Running { applied }
     };
     tx.commit().await?;
     Ok(outcome)

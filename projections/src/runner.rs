@@ -160,13 +160,12 @@ pub async fn catch_up(
         .bind(projection.name())
         .fetch_optional(pool)
         .await?;
-        match row {
-            Some(row) => Checkpoint::from_row(&row, "xid", "position")?,
-            None => {
-                let outcome = run_batch(pool, projection, batch).await?;
-                go_on(&outcome);
-                return Ok(outcome);
-            }
+        if let Some(row) = row {
+            Checkpoint::from_row(&row, "xid", "position")?
+        } else {
+            let outcome = run_batch(pool, projection, batch).await?;
+            go_on(&outcome);
+            return Ok(outcome);
         }
     };
     let mut ahead = Some(read_ahead(pool, projection, start, batch));

@@ -86,7 +86,10 @@ impl Throttle {
 
     /// The same count in this process: (uses in the window, time left in it).
     fn count_here(&self, key: String, add: u32, window: Duration) -> (u64, Duration) {
-        let mut local = self.local.lock().unwrap_or_else(|error| error.into_inner());
+        let mut local = self
+            .local
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         if local.len() >= MAX_LOCAL_SUBJECTS && !local.contains_key(&key) {
             local.retain(|_, (start, _)| now.duration_since(*start) < window);

@@ -84,9 +84,8 @@ async fn on_a_phone_an_admin_reads_labelled_figures_and_changes_a_role_after_con
         // The list, read again from the users projection, shows the new role.
         admin
             .until_js(&format!(
-                "document.evaluate({:?}, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null)\
-                 .singleNodeValue?.value === 'admin'",
-                bea_role
+                "document.evaluate({bea_role:?}, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null)\
+                 .singleNodeValue?.value === 'admin'"
             ))
             .await;
     })

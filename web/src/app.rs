@@ -41,7 +41,7 @@ pub fn app() -> Html {
     {
         let boot = boot.clone();
         let session = session.clone();
-        use_effect_with((), move |_| {
+        use_effect_with((), move |()| {
             wasm_bindgen_futures::spawn_local(async move {
                 let config = match load_config().await {
                     Ok(config) => config,
@@ -52,7 +52,7 @@ pub fn app() -> Html {
                     match api.with_token(Some(&token)).get::<Me>("/auth/me").await {
                         Ok(me) => session.dispatch(SessionAction::LoggedIn { token, me }),
                         Err(failure) if failure.status == 401 || failure.status == 404 => {
-                            session.dispatch(SessionAction::Expired)
+                            session.dispatch(SessionAction::Expired);
                         }
                         Err(_) => {}
                     }

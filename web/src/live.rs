@@ -86,7 +86,7 @@ pub fn live_provider(props: &LiveProviderProps) -> Html {
     let shown = use_reducer(Shown::default);
     {
         let shown = shown.dispatcher();
-        use_effect_with((), move |_| {
+        use_effect_with((), move |()| {
             let listener = web_sys::window().map(|window| {
                 EventListener::new(&window, "pageshow", move |event| {
                     let restored =
@@ -129,7 +129,7 @@ pub fn live_provider(props: &LiveProviderProps) -> Html {
                                     });
                                     match notice {
                                         Some(notice) => {
-                                            live.dispatch(LiveAction::Notice(notice.projection))
+                                            live.dispatch(LiveAction::Notice(notice.projection));
                                         }
                                         None => live.dispatch(LiveAction::Resync),
                                     }
@@ -163,7 +163,7 @@ struct Shown(u32);
 impl Reducible for Shown {
     type Action = ();
 
-    fn reduce(self: Rc<Self>, _: ()) -> Rc<Self> {
+    fn reduce(self: Rc<Self>, (): ()) -> Rc<Self> {
         Rc::new(Shown(self.0.wrapping_add(1)))
     }
 }

@@ -134,7 +134,7 @@ pub fn encode(value: &str) -> String {
     for byte in value.bytes() {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                encoded.push(byte as char)
+                encoded.push(byte as char);
             }
             _ => encoded.push_str(&format!("%{byte:02X}")),
         }

@@ -176,7 +176,7 @@ impl Worker {
 /// Waits `duration`, or less if `stop` changes meanwhile.
 pub(crate) async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) {
     tokio::select! {
-        _ = tokio::time::sleep(duration) => {}
+        () = tokio::time::sleep(duration) => {}
         _ = stop.changed() => {}
     }
 }

@@ -68,7 +68,7 @@ pub async fn run(
                         tokio::time::sleep(wait).await;
                     }
                 }
-                _ = tokio::time::sleep(wait) => {}
+                () = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => {}
             }
         }

@@ -35,7 +35,7 @@ pub async fn run(
         };
         tokio::select! {
             _ = woken.changed() => {}
-            _ = pause(&mut stop, wait) => {}
+            () = pause(&mut stop, wait) => {}
         }
     }
 }
@@ -55,16 +55,16 @@ async fn run_requested(pool: &PgPool) {
                 tracing::info!(projection = projection.name(), "rebuild started");
                 match rebuild.run(pool, |_| {}).await {
                     Ok(finished) => {
-                        tracing::info!(projection = projection.name(), ?finished, "rebuild ended")
+                        tracing::info!(projection = projection.name(), ?finished, "rebuild ended");
                     }
                     Err(error) => {
-                        tracing::error!(projection = projection.name(), %error, "rebuild failed")
+                        tracing::error!(projection = projection.name(), %error, "rebuild failed");
                     }
                 }
             }
             Ok(None) => {}
             Err(error) => {
-                tracing::warn!(projection = projection.name(), %error, "cannot claim the rebuild")
+                tracing::warn!(projection = projection.name(), %error, "cannot claim the rebuild");
             }
         }
     }

@@ -199,8 +199,10 @@ fn plan_for(species: &str, rng: &mut Rng) -> BodyPlan {
     KEYWORDS
         .iter()
         .find(|(_, words)| words.iter().any(|word| species.contains(word)))
-        .map(|(plan, _)| *plan)
-        .unwrap_or_else(|| KEYWORDS[rng.below(KEYWORDS.len() as u64) as usize].0)
+        .map_or_else(
+            || KEYWORDS[rng.below(KEYWORDS.len() as u64) as usize].0,
+            |(plan, _)| *plan,
+        )
 }
 
 /// A trait's value as a flag: `true`, a positive number, or a non-empty string other than "no".
@@ -281,15 +283,16 @@ impl Features {
             _ => rng.chance(0.15),
         };
         let default_tail = matches!(plan, BodyPlan::Reptile | BodyPlan::Beast) || rng.chance(0.2);
-        let eyes = number(traits, "eyes")
-            .map(|eyes| eyes.round().clamp(1.0, 5.0) as u32)
-            .unwrap_or_else(|| {
+        let eyes = number(traits, "eyes").map_or_else(
+            || {
                 if rng.chance(0.12) {
                     1 + 2 * rng.below(2) as u32
                 } else {
                     2
                 }
-            });
+            },
+            |eyes| eyes.round().clamp(1.0, 5.0) as u32,
+        );
         let pattern = match text(traits, &["pattern", "markings"]).as_deref() {
             Some(p) if p.contains("spot") => Pattern::Spots,
             Some(p) if p.contains("stripe") => Pattern::Stripes,

@@ -32,10 +32,10 @@ impl Creature {
                 CreatureEvent::CreatureRegistered { .. } => {}
                 CreatureEvent::CreatureRenamed { name } => creature.name = name.clone(),
                 CreatureEvent::CreatureSpeciesChanged { species } => {
-                    creature.species = species.clone()
+                    creature.species = species.clone();
                 }
                 CreatureEvent::CreatureDescriptionChanged { description } => {
-                    creature.description = description.clone()
+                    creature.description = description.clone();
                 }
                 CreatureEvent::CreatureTraitsChanged { traits } => creature.traits = traits.clone(),
                 CreatureEvent::CreatureTagged { tag_id, tag_name } => {
@@ -47,19 +47,19 @@ impl Creature {
                 CreatureEvent::AvatarRequested { request_id } => {
                     creature.avatar = Some(AvatarState::Pending {
                         request_id: *request_id,
-                    })
+                    });
                 }
                 CreatureEvent::AvatarGenerated { request_id, image } => {
                     creature.avatar = Some(AvatarState::Ready {
                         request_id: *request_id,
                         image: image.clone(),
-                    })
+                    });
                 }
                 CreatureEvent::AvatarGenerationFailed { request_id, reason } => {
                     creature.avatar = Some(AvatarState::Failed {
                         request_id: *request_id,
                         reason: reason.clone(),
-                    })
+                    });
                 }
                 CreatureEvent::CreatureArchived {} => creature.archived = true,
             }

@@ -129,10 +129,10 @@ impl Fold {
             CreatureEvent::CreatureRegistered { .. } => {}
             CreatureEvent::CreatureRenamed { name } => row.name = name.as_str().to_owned(),
             CreatureEvent::CreatureSpeciesChanged { species } => {
-                row.species = species.as_str().to_owned()
+                row.species = species.as_str().to_owned();
             }
             CreatureEvent::CreatureDescriptionChanged { description } => {
-                row.description = description.as_str().to_owned()
+                row.description = description.as_str().to_owned();
             }
             CreatureEvent::CreatureTraitsChanged { traits } => row.traits = traits.to_value(),
             CreatureEvent::CreatureTagged { tag_id, .. } => {

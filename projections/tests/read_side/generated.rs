@@ -145,7 +145,7 @@ async fn random_histories_project_to_the_domains_own_fold_in_batches_and_in_bulk
         .unwrap()
         .into_iter()
         .collect();
-        let folded: BTreeSet<Uuid> = state.tags.keys().map(|tag| tag.as_uuid()).collect();
+        let folded: BTreeSet<Uuid> = state.tags.keys().map(domain::TagId::as_uuid).collect();
         assert_eq!(projected, folded, "tags of {id}");
         if !state.archived {
             for tag in folded {

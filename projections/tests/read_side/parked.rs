@@ -80,7 +80,7 @@ async fn an_undecodable_event_parks_its_stream_the_others_flow_and_a_skip_resume
 
     assert_eq!(
         name_of(&fixture, a).await,
-        Some(("A".into(), "".into(), before)),
+        Some(("A".into(), String::new(), before)),
         "A stops before the poison"
     );
     assert_eq!(
@@ -157,7 +157,7 @@ async fn an_event_the_database_refuses_parks_its_stream_and_a_retry_after_the_fi
     fixture.catch_up_all().await;
     assert_eq!(
         name_of(&fixture, a).await,
-        Some(("A".into(), "".into(), before))
+        Some(("A".into(), String::new(), before))
     );
     assert_eq!(name_of(&fixture, b).await.unwrap().0, "B later");
     assert_eq!(

@@ -16,7 +16,7 @@ pub fn scope(state: &IdempotencyState, request: &Parts, caller: Option<&Claims>)
     let agent = request
         .headers
         .get(header::USER_AGENT)
-        .map(|value| value.as_bytes())
+        .map(axum::http::HeaderValue::as_bytes)
         .unwrap_or_default();
     let client = state.fingerprint_key.sign(&[address.as_bytes(), agent]);
     format!("anonymous:{}", &client[..32])

@@ -132,7 +132,7 @@ impl Api {
             };
             match outcome {
                 Err(failure) if failure.status == 503 && attempt < READ_ATTEMPTS => {
-                    pause(attempt).await
+                    pause(attempt).await;
                 }
                 other => return other,
             }
@@ -147,7 +147,7 @@ impl Api {
             attempt += 1;
             match self.send_once(command).await {
                 Err(failure) if failure.is_transient() && attempt < COMMAND_ATTEMPTS => {
-                    pause(attempt).await
+                    pause(attempt).await;
                 }
                 Ok(value) => {
                     let committed: Committed = serde_json::from_value(value).unwrap_or(Committed {

@@ -105,7 +105,7 @@ fn projections() -> Html {
     let tick = use_state(|| 0u32);
     {
         let tick = tick.clone();
-        use_effect_with((), move |_| {
+        use_effect_with((), move |()| {
             let interval = Interval::new(POLL_MILLIS, move || tick.set(tick.wrapping_add(1)));
             move || drop(interval)
         });

@@ -150,7 +150,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
         }
         Some(Err(error)) => {
             let reload = reload.clone();
-            return html! { <ErrorBanner message={error.message()} retry={Callback::from(move |_| reload.set(*reload + 1))} /> };
+            return html! { <ErrorBanner message={error.message()} retry={Callback::from(move |()| reload.set(*reload + 1))} /> };
         }
         Some(Ok(found)) => found.clone(),
     };
@@ -232,7 +232,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                     None,
                 ),
                 None,
-            )
+            );
         })
     };
     let new_avatar = {
@@ -241,7 +241,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
             run(
                 CommandRequest::new("POST", format!("/creatures/{id}/avatar"), None),
                 None,
-            )
+            );
         })
     };
     let archive = {

@@ -199,7 +199,7 @@ pub fn gallery() -> Html {
         None => html! { <Loading label="Loading creatures…" /> },
         Some(Err(failure)) => {
             let reload = reload.clone();
-            html! { <ErrorBanner message={failure.message()} retry={Callback::from(move |_| reload.set(*reload + 1))} /> }
+            html! { <ErrorBanner message={failure.message()} retry={Callback::from(move |()| reload.set(*reload + 1))} /> }
         }
         Some(Ok(found)) if found.items.is_empty() => {
             if filtered {

@@ -253,7 +253,11 @@ fn state_view(creature: &Creature) -> Html {
         Some(AvatarState::Ready { .. }) => "ready".to_owned(),
         Some(AvatarState::Failed { reason, .. }) => format!("failed ({reason})"),
     };
-    let tags: Vec<&str> = state.tags.values().map(|tag| tag.as_str()).collect();
+    let tags: Vec<&str> = state
+        .tags
+        .values()
+        .map(domain::values::TagName::as_str)
+        .collect();
     html! {
         <dl class="facts">
             <dt>{"Name"}</dt><dd>{ state.name.as_str() }</dd>

@@ -137,7 +137,7 @@ pub fn tags() -> Html {
         None => html! { <Loading label="Loading tags…" /> },
         Some(Err(error)) => {
             let reload = reload.clone();
-            html! { <ErrorBanner message={error.message()} retry={Callback::from(move |_| reload.set(*reload + 1))} /> }
+            html! { <ErrorBanner message={error.message()} retry={Callback::from(move |()| reload.set(*reload + 1))} /> }
         }
         Some(Ok(tags)) if tags.is_empty() => html! {
             <Empty title="No tags yet">

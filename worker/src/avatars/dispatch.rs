@@ -40,12 +40,9 @@ pub async fn dispatch(
     let options = (*pool.connect_options()).clone();
     let stream = queue::stream(&prefix);
     while !*stop.borrow() {
-        let mut lease = match Lease::try_acquire(&options, AVATAR_DISPATCH).await {
-            Ok(Some(lease)) => lease,
-            _ => {
-                pause(&mut stop, poll).await;
-                continue;
-            }
+        let Ok(Some(mut lease)) = Lease::try_acquire(&options, AVATAR_DISPATCH).await else {
+            pause(&mut stop, poll).await;
+            continue;
         };
         let mut head = wake.head();
         while !*stop.borrow() && lease.is_held().await {
@@ -63,7 +60,7 @@ pub async fn dispatch(
                         tokio::time::sleep(wait).await;
                     }
                 }
-                _ = tokio::time::sleep(wait) => {}
+                () = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => {}
             }
         }

@@ -216,8 +216,9 @@ impl Generator {
             Ok(Executed::Ran { .. }) => Ok(outcome),
             Ok(Executed::AnsweredBefore(_)) => Ok(Outcome::Skipped),
             // Recorded already, or superseded by a newer request.
-            Err(CommandError::Rejected(_))
-            | Err(CommandError::Store(StoreError::DuplicateRequest)) => Ok(Outcome::Skipped),
+            Err(CommandError::Rejected(_) | CommandError::Store(StoreError::DuplicateRequest)) => {
+                Ok(Outcome::Skipped)
+            }
             Err(CommandError::Store(error)) => Err(error.into()),
         }
     }

@@ -94,13 +94,13 @@ fn log(job: Job, outcome: &Outcome) {
     match outcome {
         Outcome::Generated => tracing::info!(creature = %job.creature, "avatar generated"),
         Outcome::Failed(reason) => {
-            tracing::warn!(creature = %job.creature, %reason, "avatar generation failed for good")
+            tracing::warn!(creature = %job.creature, %reason, "avatar generation failed for good");
         }
         Outcome::Cancelled => {
-            tracing::info!(creature = %job.creature, "avatar not drawn: the creature was archived")
+            tracing::info!(creature = %job.creature, "avatar not drawn: the creature was archived");
         }
         Outcome::Skipped => {
-            tracing::debug!(creature = %job.creature, "avatar job no longer needed")
+            tracing::debug!(creature = %job.creature, "avatar job no longer needed");
         }
     }
 }

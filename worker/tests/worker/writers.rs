@@ -26,7 +26,7 @@ async fn projections_of_16_concurrent_writers_equal_a_single_threaded_replay() {
                 let prefix = prefix.clone();
                 async move { publish_head(REDIS, &prefix, position).await }
             })
-            .await
+            .await;
         })
     });
     for writer in futures::future::join_all(writers).await {
