@@ -19,6 +19,7 @@ use crate::parked;
 use crate::projection::{Projection, use_schema};
 use crate::reader::{self, Decoded, Logged, Poison};
 use serde_json::json;
+use sqlx::FromRow;
 use sqlx::{Acquire, PgConnection, PgPool};
 use std::collections::{BTreeSet, HashSet};
 use uuid::Uuid;
@@ -131,7 +132,7 @@ async fn apply_fetched(
         save_checkpoint(conn, projection, reached, applied.len()).await?;
         announce(conn, projection, reached, &applied).await?;
     } else {
-        crate::rebuild::save_progress(conn, projection, reached, applied.len()).await?;
+        crate::rebuild::progress::save_progress(conn, projection, reached, applied.len()).await?;
     }
     Ok(BatchOutcome {
         applied: applied.len(),
@@ -161,7 +162,7 @@ pub async fn catch_up(
         .fetch_optional(pool)
         .await?;
         if let Some(row) = row {
-            Checkpoint::from_row(&row, "xid", "position")?
+            Checkpoint::from_row(&row)?
         } else {
             let outcome = run_batch(pool, projection, batch).await?;
             go_on(&outcome);
@@ -230,7 +231,7 @@ pub(crate) async fn lock_checkpoint(
     .bind(projection.name())
     .fetch_one(conn)
     .await?;
-    Checkpoint::from_row(&row, "xid", "position")
+    Checkpoint::from_row(&row)
 }
 
 /// Holds the events of parked streams; a poison event parks its stream.

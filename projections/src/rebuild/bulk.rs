@@ -10,6 +10,7 @@ use crate::projection::{BulkLoad, Projection, Reads, use_schema};
 use crate::reader::{LOGGED_COLUMNS, Logged, Poison};
 use crate::rebuild::RebuildError;
 use futures::TryStreamExt;
+use sqlx::FromRow;
 use sqlx::PgPool;
 use std::collections::HashSet;
 use tokio::sync::mpsc;
@@ -45,7 +46,7 @@ pub async fn bound(pool: &PgPool) -> Result<Bound, sqlx::Error> {
     .fetch_optional(pool)
     .await?;
     let checkpoint = match row {
-        Some(row) => Checkpoint::from_row(&row, "xid", "position")?,
+        Some(row) => Checkpoint::from_row(&row)?,
         None => Checkpoint::default(),
     };
     Ok(Bound { xmin, checkpoint })
@@ -80,7 +81,8 @@ pub async fn load(
                     parked::park_reason(&mut tx, projection, event, reason).await?;
                 }
                 let cancelled =
-                    super::record_bulk_progress(&mut tx, projection, chunk.events).await?;
+                    super::progress::record_bulk_progress(&mut tx, projection, chunk.events)
+                        .await?;
                 tx.commit().await?;
                 if cancelled {
                     return Ok::<bool, sqlx::Error>(true);

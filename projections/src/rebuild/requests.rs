@@ -3,6 +3,8 @@
 //! row to `running` in one conditional update, so two workers never run one request. Workers
 //! are woken by Redis when a request is made and look on their poll interval otherwise.
 
+use super::abandoned::fail_abandoned;
+use super::claim::start;
 use super::{Rebuild, RebuildError, shadow};
 use crate::lease::{Lease, REBUILD_BASE};
 use crate::projection::{self, Projection};
@@ -14,7 +16,7 @@ pub async fn request(
     pool: &PgPool,
     projections: &[&'static dyn Projection],
 ) -> Result<(), RebuildError> {
-    super::fail_abandoned(pool).await?;
+    fail_abandoned(pool).await?;
     let names: Vec<&str> = projections.iter().map(|p| p.name()).collect();
     let mut tx = pool.begin().await?;
     // Two requests at once must not both find nothing active.
@@ -80,5 +82,5 @@ pub async fn claim_requested(
         lease.release().await;
         return Ok(None);
     }
-    super::start(pool, projection, lease).await.map(Some)
+    start(pool, projection, lease).await.map(Some)
 }
