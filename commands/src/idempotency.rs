@@ -7,8 +7,7 @@
 use crate::error::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use std::time::Duration;
 
 /// Whose key, which key, for which request, kept how long.
@@ -25,11 +24,12 @@ pub struct IdempotencyRecord {
 }
 
 /// A response as it is stored and replayed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct StoredResponse {
     /// The fingerprint of the request that produced it.
     pub fingerprint: String,
     /// The HTTP status.
+    #[sqlx(try_from = "i16")]
     pub status: u16,
     /// The body's media type.
     pub content_type: String,
@@ -84,7 +84,7 @@ pub async fn store_answer(
     record: &IdempotencyRecord,
     response: &StoredResponse,
 ) -> Result<Option<StoredResponse>, StoreError> {
-    let row = sqlx::query(
+    let row: Option<StoredResponse> = sqlx::query_as(
         "SELECT fingerprint, status, content_type, location, body \
          FROM store_answer($1, $2, $3, $4, $5, $6, $7, $8) WHERE key IS NOT NULL",
     )
@@ -98,19 +98,15 @@ pub async fn store_answer(
     .bind(record.keep_for.as_secs_f64())
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(stored_from_row).transpose()
+    Ok(row)
 }
 
-/// A stored answer from a row with its columns.
-fn stored_from_row(row: &PgRow) -> Result<StoredResponse, StoreError> {
-    let status: i16 = row.try_get("status")?;
-    Ok(StoredResponse {
-        fingerprint: row.try_get("fingerprint")?,
-        status: u16::try_from(status).unwrap_or(500),
-        content_type: row.try_get("content_type")?,
-        location: row.try_get("location")?,
-        body: row.try_get("body")?,
-    })
+/// A stored answer with the time it has left.
+#[derive(sqlx::FromRow)]
+struct LiveAnswer {
+    #[sqlx(flatten)]
+    stored: StoredResponse,
+    seconds_left: f64,
 }
 
 /// The live outcome stored for a key, if any, with the time it has left.
@@ -119,7 +115,7 @@ pub async fn find(
     scope: &str,
     key: &str,
 ) -> Result<Option<(StoredResponse, Duration)>, StoreError> {
-    let row = sqlx::query(
+    let row: Option<LiveAnswer> = sqlx::query_as(
         "SELECT fingerprint, status, content_type, location, body, \
              EXTRACT(EPOCH FROM expires_at - now())::float8 AS seconds_left \
          FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at > now()",
@@ -128,15 +124,12 @@ pub async fn find(
     .bind(key)
     .fetch_optional(pool)
     .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let seconds_left: f64 = row.try_get("seconds_left")?;
-    let stored = stored_from_row(&row)?;
-    Ok(Some((
-        stored,
-        Duration::from_secs_f64(seconds_left.max(0.001)),
-    )))
+    Ok(row.map(|live| {
+        (
+            live.stored,
+            Duration::from_secs_f64(live.seconds_left.max(0.001)),
+        )
+    }))
 }
 
 /// Deletes up to `batch` expired outcomes; how many went. Small batches keep locks short, so

@@ -2,8 +2,8 @@
 //! and the one way such a place is read back from PostgreSQL.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use sqlx::postgres::PgRow;
+use sqlx::{FromRow, Row};
 
 /// The last event a projection applied, as (transaction id, position): the order events are
 /// read in (see [`crate::reader`]). The default is before every event.
@@ -21,15 +21,21 @@ impl Checkpoint {
         self.transaction_id.to_string()
     }
 
-    /// Reads a checkpoint from a row that selected the transaction id as text
-    /// (`transaction_id::text AS <xid>`) and the position as `<position>`. A transaction id
-    /// that is not a number is an error, never a silent restart from the beginning.
-    pub fn from_row(row: &PgRow, xid: &str, position: &str) -> Result<Self, sqlx::Error> {
-        let text: String = row.try_get(xid)?;
+    /// A checkpoint from the transaction id as text (`transaction_id::text`) and a position.
+    pub fn parse(transaction_id: &str, position: i64) -> Result<Self, sqlx::Error> {
         Ok(Self {
-            transaction_id: parse_xid(xid, &text)?,
-            position: row.try_get(position)?,
+            transaction_id: parse_xid("xid", transaction_id)?,
+            position,
         })
+    }
+}
+
+/// Read from a row that selected the transaction id as text (`transaction_id::text AS xid`)
+/// and the position as `position`; row types take it with `#[sqlx(flatten)]`. A transaction
+/// id that is not a number is an error, never a silent restart from the beginning.
+impl FromRow<'_, PgRow> for Checkpoint {
+    fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
+        Checkpoint::parse(row.try_get("xid")?, row.try_get("position")?)
     }
 }
 

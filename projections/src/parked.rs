@@ -14,6 +14,7 @@ use crate::reader::{Decoded, LOGGED_COLUMNS, Logged, Poison};
 use crate::runner::lock_checkpoint;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::FromRow;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashSet;
 use uuid::Uuid;

@@ -23,7 +23,7 @@ use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
 use crate::projection::{AnyEvent, Reads};
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgRow;
+use sqlx::FromRow;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
@@ -49,10 +49,11 @@ impl Decoded {
     }
 }
 
-/// An event read but not decoded yet.
-#[derive(Clone, Debug)]
+/// An event read but not decoded yet, from a row selected with [`LOGGED_COLUMNS`].
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Logged {
     /// Where it stands in the commit-safe order.
+    #[sqlx(flatten)]
     pub checkpoint: Checkpoint,
     /// Its stream.
     pub stream_id: Uuid,
@@ -65,32 +66,17 @@ pub struct Logged {
     /// The schema version it was written with.
     pub schema_version: i16,
     /// Its data, as JSON text (decoded straight into the event, not through a tree).
+    #[sqlx(json)]
     pub payload: Box<serde_json::value::RawValue>,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
 }
 
-/// The columns [`Logged::from_row`] reads, for a query over `events e`.
+/// The columns a [`Logged`] is read from, for a query over `events e`.
 pub const LOGGED_COLUMNS: &str = "e.transaction_id::text AS xid, e.position, e.stream_id, \
      e.stream_type, e.version, e.event_type, e.schema_version, e.payload, e.recorded_at";
 
 impl Logged {
-    /// Reads a row selected with [`LOGGED_COLUMNS`].
-    pub fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            checkpoint: Checkpoint::from_row(row, "xid", "position")?,
-            stream_id: row.try_get("stream_id")?,
-            stream_type: row.try_get("stream_type")?,
-            version: row.try_get("version")?,
-            event_type: row.try_get("event_type")?,
-            schema_version: row.try_get("schema_version")?,
-            payload: row
-                .try_get::<sqlx::types::Json<Box<serde_json::value::RawValue>>, _>("payload")?
-                .0,
-            recorded_at: row.try_get("recorded_at")?,
-        })
-    }
-
     /// Decodes it (upcasting older schema versions); a poison event is an error.
     pub fn decode(self) -> Result<Decoded, ApplyError> {
         let event = AnyEvent::decode(
@@ -245,7 +231,7 @@ pub async fn read_after(
     let mut head = None;
     for row in &rows {
         if row.try_get("head")? {
-            head = Some(Checkpoint::from_row(row, "xid", "position")?);
+            head = Some(Checkpoint::from_row(row)?);
         } else {
             read.events.push(Logged::from_row(row)?);
         }

@@ -5,7 +5,7 @@ use crate::parked::{self, ParkedStream};
 use crate::projection::{self, Projection};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 /// Whether a projection is being rebuilt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -41,9 +41,22 @@ pub struct ProjectionStatus {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A checkpoint row with the log's head and the lag behind it.
+#[derive(sqlx::FromRow)]
+struct StatusRow {
+    name: String,
+    position: i64,
+    events_applied: i64,
+    updated_at: DateTime<Utc>,
+    rebuilding: bool,
+    head: i64,
+    lag: i64,
+    lag_seconds: f64,
+}
+
 /// Every projection's state.
 pub async fn statuses(pool: &PgPool) -> Result<Vec<ProjectionStatus>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<StatusRow> = sqlx::query_as(
         "SELECT c.name, c.position, c.events_applied, c.updated_at, \
              EXISTS (SELECT 1 FROM projection_rebuilds r WHERE r.name = c.name \
                  AND r.state IN ('requested', 'running', 'cancelling')) AS rebuilding, \
@@ -57,27 +70,25 @@ pub async fn statuses(pool: &PgPool) -> Result<Vec<ProjectionStatus>, sqlx::Erro
     .fetch_all(pool)
     .await?;
     let mut statuses = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let name: String = row.try_get("name")?;
-        let parked = match projection::find(&name) {
+    for row in rows {
+        let parked = match projection::find(&row.name) {
             Some(projection) => parked::list(pool, projection).await?,
             None => Vec::new(),
         };
-        let rebuilding: bool = row.try_get("rebuilding")?;
         statuses.push(ProjectionStatus {
-            name,
-            state: if rebuilding {
+            name: row.name,
+            state: if row.rebuilding {
                 ProjectionState::Rebuilding
             } else {
                 ProjectionState::Running
             },
-            position: row.try_get("position")?,
-            events_applied: row.try_get("events_applied")?,
-            head: row.try_get("head")?,
-            lag: row.try_get("lag")?,
-            lag_seconds: row.try_get("lag_seconds")?,
+            position: row.position,
+            events_applied: row.events_applied,
+            head: row.head,
+            lag: row.lag,
+            lag_seconds: row.lag_seconds,
             parked,
-            updated_at: row.try_get("updated_at")?,
+            updated_at: row.updated_at,
         });
     }
     Ok(statuses)
@@ -132,7 +143,7 @@ pub async fn locate(
     if position <= 0 {
         return Ok(Freshness::Passed);
     }
-    let row = sqlx::query(
+    let row: LocateRow = sqlx::query_as(
         "SELECT (SELECT COALESCE(max(position), 0) FROM events) AS head, \
              e.transaction_id::text AS xid, e.position, \
              (e.transaction_id, e.position) <= (c.transaction_id, c.position) AS passed \
@@ -144,30 +155,42 @@ pub async fn locate(
     .bind(position)
     .fetch_one(pool)
     .await?;
-    let head: i64 = row.try_get("head")?;
-    let xid: Option<String> = row.try_get("xid")?;
-    let passed: Option<bool> = row.try_get("passed")?;
-    Ok(match xid {
-        None if position <= head => Freshness::Passed,
-        None => Freshness::BeyondHead { head },
-        Some(_) if passed == Some(true) => Freshness::Passed,
-        Some(_) => Freshness::Pending(Checkpoint::from_row(&row, "xid", "position")?),
+    Ok(match (row.xid, row.position) {
+        (Some(xid), Some(at)) if row.passed != Some(true) => {
+            Freshness::Pending(Checkpoint::parse(&xid, at)?)
+        }
+        (Some(_), _) => Freshness::Passed,
+        (None, _) if position <= row.head => Freshness::Passed,
+        (None, _) => Freshness::BeyondHead { head: row.head },
     })
+}
+
+/// The head, and the event at a position with whether a projection has passed it.
+#[derive(sqlx::FromRow)]
+struct LocateRow {
+    head: i64,
+    xid: Option<String>,
+    position: Option<i64>,
+    passed: Option<bool>,
 }
 
 /// Every projection's checkpoint, by name.
 pub async fn checkpoints(pool: &PgPool) -> Result<Vec<(String, Checkpoint)>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<NamedCheckpoint> = sqlx::query_as(
         "SELECT name, transaction_id::text AS xid, position FROM projection_checkpoints",
     )
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get("name")?,
-                Checkpoint::from_row(row, "xid", "position")?,
-            ))
-        })
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.name, row.checkpoint))
+        .collect())
+}
+
+/// A projection's name and checkpoint.
+#[derive(sqlx::FromRow)]
+struct NamedCheckpoint {
+    name: String,
+    #[sqlx(flatten)]
+    checkpoint: Checkpoint,
 }

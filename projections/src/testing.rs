@@ -4,6 +4,7 @@
 use crate::projection::{ALL, Projection};
 use crate::reader::{LOGGED_COLUMNS, Logged};
 use serde_json::{Value, json};
+use sqlx::FromRow;
 use sqlx::{PgPool, Row};
 
 /// Every row of the projection's live tables as JSON (`{"table", "row"}`), sorted.

@@ -10,7 +10,7 @@ use domain::Role;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sha2::Sha256;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 use uuid::Uuid;
@@ -242,22 +242,20 @@ async fn insert_key(tx: &mut sqlx::PgConnection) -> Result<String, sqlx::Error> 
 }
 
 async fn fetch(pool: &PgPool, secret: &Secret) -> Result<Vec<Key>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<(String, Option<DateTime<Utc>>)> = sqlx::query_as(
         "SELECT kid, expires_at FROM signing_keys \
          WHERE expires_at IS NULL OR expires_at > now() ORDER BY created_at DESC",
     )
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let kid: String = row.try_get("kid")?;
-            Ok(Key {
-                material: derive(secret, &kid),
-                expires_at: row.try_get("expires_at")?,
-                kid,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|(kid, expires_at)| Key {
+            material: derive(secret, &kid),
+            expires_at,
+            kid,
         })
-        .collect()
+        .collect())
 }
 
 /// The key material for a key id: HMAC-SHA256 keyed by `SECRET_KEY`.

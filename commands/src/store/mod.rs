@@ -56,15 +56,11 @@ impl EventStore {
             "SELECT {} FROM events WHERE position > $1 ORDER BY position LIMIT $2",
             recorded::COLUMNS
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(after)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(RecordedEvent::from_row)
-            .collect::<Result<_, _>>()?)
+            .await?)
     }
 
     /// Loads an aggregate by folding its stream. A stream of another type is an error.
@@ -158,12 +154,8 @@ async fn read_stream_on(
         "SELECT {} FROM events WHERE stream_id = $1 ORDER BY version",
         recorded::COLUMNS
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(stream_id)
         .fetch_all(connection)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(RecordedEvent::from_row)
-        .collect::<Result<_, _>>()?)
+        .await?)
 }

@@ -4,11 +4,11 @@ use crate::metadata::{ActorRef, EventMetadata};
 use chrono::{DateTime, Utc};
 use domain::{DecodeError, DomainEvent};
 use serde_json::Value;
-use sqlx::Row;
+use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
-/// The columns every read of recorded events selects, as [`RecordedEvent::from_row`] expects.
+/// The columns every read of recorded events selects, as a [`RecordedEvent`] is read from.
 pub const COLUMNS: &str = "position, event_id, stream_id, stream_type, version, event_type, \
      schema_version, payload, actor_kind, actor_id, correlation_id, causation_id, \
      idempotency_key, recorded_at";
@@ -39,31 +39,55 @@ pub struct RecordedEvent {
     pub recorded_at: DateTime<Utc>,
 }
 
-impl RecordedEvent {
-    /// Reads a row selected with [`COLUMNS`].
-    pub fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
-        let schema_version: i16 = row.try_get("schema_version")?;
-        let version: i32 = row.try_get("version")?;
-        let actor_kind: String = row.try_get("actor_kind")?;
-        Ok(Self {
-            position: row.try_get("position")?,
-            event_id: row.try_get("event_id")?,
-            stream_id: row.try_get("stream_id")?,
-            stream_type: row.try_get("stream_type")?,
-            version: i64::from(version),
-            event_type: row.try_get("event_type")?,
-            schema_version: u16::try_from(schema_version).unwrap_or(0),
-            payload: row.try_get("payload")?,
-            metadata: EventMetadata {
-                actor: ActorRef::from_stored(&actor_kind, row.try_get("actor_id")?),
-                correlation_id: row.try_get("correlation_id")?,
-                causation_id: row.try_get("causation_id")?,
-                idempotency_key: row.try_get("idempotency_key")?,
-            },
-            recorded_at: row.try_get("recorded_at")?,
-        })
-    }
+/// A row selected with [`COLUMNS`], as stored.
+#[derive(sqlx::FromRow)]
+struct RecordedRow {
+    position: i64,
+    event_id: Uuid,
+    stream_id: Uuid,
+    stream_type: String,
+    version: i32,
+    event_type: String,
+    #[sqlx(try_from = "i16")]
+    schema_version: u16,
+    payload: Value,
+    actor_kind: String,
+    actor_id: Option<Uuid>,
+    correlation_id: Uuid,
+    causation_id: Option<Uuid>,
+    idempotency_key: Option<String>,
+    recorded_at: DateTime<Utc>,
+}
 
+impl From<RecordedRow> for RecordedEvent {
+    fn from(row: RecordedRow) -> Self {
+        Self {
+            position: row.position,
+            event_id: row.event_id,
+            stream_id: row.stream_id,
+            stream_type: row.stream_type,
+            version: i64::from(row.version),
+            event_type: row.event_type,
+            schema_version: row.schema_version,
+            payload: row.payload,
+            metadata: EventMetadata {
+                actor: ActorRef::from_stored(&row.actor_kind, row.actor_id),
+                correlation_id: row.correlation_id,
+                causation_id: row.causation_id,
+                idempotency_key: row.idempotency_key,
+            },
+            recorded_at: row.recorded_at,
+        }
+    }
+}
+
+impl FromRow<'_, PgRow> for RecordedEvent {
+    fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
+        RecordedRow::from_row(row).map(Self::from)
+    }
+}
+
+impl RecordedEvent {
     /// Decodes the payload as an event of type `E`, upcasting older schema versions.
     pub fn decode<E: DomainEvent>(&self) -> Result<E, DecodeError> {
         E::from_stored(&self.event_type, self.schema_version, self.payload.clone())

@@ -11,8 +11,8 @@ use domain::user::UserEvent;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
-/// A row of `creatures`, with the creature's tags (`creature_tags`).
-#[derive(Clone, Debug, PartialEq)]
+/// A row of `creatures`, with the creature's tags (`creature_tags`, loaded apart).
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct CreatureRow {
     pub id: Uuid,
     pub name: String,
@@ -30,11 +30,12 @@ pub struct CreatureRow {
     pub last_position: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[sqlx(skip)]
     pub tags: BTreeSet<Uuid>,
 }
 
 /// A row of this projection's `tags`: the names creatures are shown with.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct TagRow {
     pub id: Uuid,
     pub name: String,

@@ -75,35 +75,13 @@ pub async fn load(conn: &mut PgConnection, events: &[Decoded]) -> Result<Fold, s
     }
     if !creatures.is_empty() {
         let sql = format!("SELECT {CREATURE_COLUMNS} FROM creatures WHERE id = ANY($1)");
-        for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows: Vec<CreatureRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&creatures)
             .fetch_all(&mut *conn)
-            .await?
-        {
-            let id: Uuid = row.try_get("id")?;
-            fold.stored_tags.insert(id, BTreeSet::new());
-            fold.creatures.insert(
-                id,
-                CreatureRow {
-                    id,
-                    name: row.try_get("name")?,
-                    species: row.try_get("species")?,
-                    description: row.try_get("description")?,
-                    traits: row.try_get("traits")?,
-                    owner_id: row.try_get("owner_id")?,
-                    avatar_state: row.try_get("avatar_state")?,
-                    avatar_request_id: row.try_get("avatar_request_id")?,
-                    avatar_sha256: row.try_get("avatar_sha256")?,
-                    avatar_content_type: row.try_get("avatar_content_type")?,
-                    avatar_failure: row.try_get("avatar_failure")?,
-                    archived: row.try_get("archived")?,
-                    version: row.try_get("version")?,
-                    last_position: row.try_get("last_position")?,
-                    created_at: row.try_get("created_at")?,
-                    updated_at: row.try_get("updated_at")?,
-                    tags: BTreeSet::new(),
-                },
-            );
+            .await?;
+        for row in rows {
+            fold.stored_tags.insert(row.id, BTreeSet::new());
+            fold.creatures.insert(row.id, row);
         }
         let pairs: Vec<(Uuid, Uuid)> = sqlx::query_as(
             "SELECT creature_id, tag_id FROM creature_tags WHERE creature_id = ANY($1)",
@@ -119,22 +97,12 @@ pub async fn load(conn: &mut PgConnection, events: &[Decoded]) -> Result<Fold, s
         }
     }
     if !tags.is_empty() {
-        let rows: Vec<(Uuid, String, bool, i32)> =
+        let rows: Vec<TagRow> =
             sqlx::query_as("SELECT id, name, deleted, version FROM tags WHERE id = ANY($1)")
                 .bind(&tags)
                 .fetch_all(&mut *conn)
                 .await?;
-        for (id, name, deleted, version) in rows {
-            fold.tags.insert(
-                id,
-                TagRow {
-                    id,
-                    name,
-                    deleted,
-                    version,
-                },
-            );
-        }
+        fold.tags.extend(rows.into_iter().map(|row| (row.id, row)));
     }
     Ok(fold)
 }

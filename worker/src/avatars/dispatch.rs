@@ -91,14 +91,13 @@ async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<boo
     // Only the lease holder dispatches, so the checkpoint is read without a row lock: the
     // transaction takes no id until its last statement and holds back no reader meanwhile.
     let mut tx = pool.begin().await.map_err(|error| error.to_string())?;
-    let row = sqlx::query(
+    let start: Checkpoint = sqlx::query_as(
         "SELECT transaction_id::text AS xid, position FROM reactor_checkpoints WHERE name = $1",
     )
     .bind(NAME)
     .fetch_one(&mut *tx)
     .await
     .map_err(|error| error.to_string())?;
-    let start = Checkpoint::from_row(&row, "xid", "position").map_err(|error| error.to_string())?;
     let read = read_after(&mut tx, start, BATCH, &READS)
         .await
         .map_err(|error| error.to_string())?;
