@@ -5,6 +5,7 @@ mod features;
 mod rng;
 mod species;
 mod svg;
+mod words;
 
 pub use features::Features;
 pub use species::{BodyPlan, Hints, Reading, read as read_species};

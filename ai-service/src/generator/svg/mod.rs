@@ -1,12 +1,15 @@
 //! Drawing a portrait as SVG (512 × 512): bold shapes and thick outlines, so it reads at 64 px
 //! and still looks finished at 512 px.
 //!
-//! Back to front: wings and tail ([`back`]), the body ([`body`]), what sits behind the head,
-//! the head and what sits on it ([`head`]), then the eyes and the face ([`face`]). Each part
+//! Back to front: wings and tail ([`back`]), the body ([`body`]), what sits behind the head
+//! ([`behind`]), the head and what sits on it ([`head`]), then the eyes ([`eyes`]) and the face
+//! ([`face`]). Each part
 //! matches on the body plan; the head may follow another plan (a centaur's is human).
 
 mod back;
+mod behind;
 mod body;
+mod eyes;
 mod face;
 mod head;
 
