@@ -2,24 +2,8 @@
 //! palette, eyes, horns, wings, tail and pattern.
 
 use super::rng::{Rng, hash};
+use super::species::{self, BodyPlan, Hints};
 use serde_json::{Map, Value};
-
-/// The overall shape of the creature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BodyPlan {
-    /// Dragons, lizards, serpents: snout, scales, fangs.
-    Reptile,
-    /// Griffins, birds, phoenixes: beak, feathers.
-    Avian,
-    /// Cats, wolves, bears: ears, muzzle.
-    Beast,
-    /// Krakens, fish: tentacles or fins.
-    Aquatic,
-    /// Ghosts, slimes: a soft blob with a wavy hem.
-    Blob,
-    /// Golems, constructs: blocky.
-    Construct,
-}
 
 /// Markings on the body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,96 +60,13 @@ pub struct Features {
     pub tail: bool,
     /// Its markings.
     pub pattern: Pattern,
+    /// What the species' words add (a beard, a cape, water).
+    pub hints: Hints,
     /// Head width relative to the default (0.85–1.15).
     pub head_scale: f64,
     /// The random source for the remaining small choices.
     pub rng: Rng,
 }
-
-const KEYWORDS: [(BodyPlan, &[&str]); 6] = [
-    (
-        BodyPlan::Reptile,
-        &[
-            "dragon",
-            "wyrm",
-            "wyvern",
-            "drake",
-            "lizard",
-            "serpent",
-            "snake",
-            "basilisk",
-            "hydra",
-            "salamander",
-            "lindworm",
-        ],
-    ),
-    (
-        BodyPlan::Avian,
-        &[
-            "griffin",
-            "gryphon",
-            "bird",
-            "phoenix",
-            "harpy",
-            "owl",
-            "roc",
-            "hippogriff",
-            "raven",
-            "eagle",
-            "thunderbird",
-        ],
-    ),
-    (
-        BodyPlan::Beast,
-        &[
-            "cat",
-            "lion",
-            "wolf",
-            "fox",
-            "dog",
-            "bear",
-            "manticore",
-            "beast",
-            "tiger",
-            "hound",
-            "chimera",
-            "unicorn",
-            "horse",
-            "pegasus",
-        ],
-    ),
-    (
-        BodyPlan::Aquatic,
-        &[
-            "kraken",
-            "octopus",
-            "squid",
-            "fish",
-            "mermaid",
-            "leviathan",
-            "sea",
-            "eel",
-            "jelly",
-        ],
-    ),
-    (
-        BodyPlan::Blob,
-        &[
-            "ghost", "spirit", "wraith", "slime", "blob", "ooze", "wisp", "spectre", "specter",
-        ],
-    ),
-    (
-        BodyPlan::Construct,
-        &[
-            "golem",
-            "robot",
-            "construct",
-            "automaton",
-            "gargoyle",
-            "sentinel",
-        ],
-    ),
-];
 
 const COLOURS: [(&str, f64); 12] = [
     ("red", 2.0),
@@ -194,15 +95,25 @@ const ELEMENTS: [(&str, f64); 8] = [
     ("storm", 230.0),
 ];
 
-fn plan_for(species: &str, rng: &mut Rng) -> BodyPlan {
-    let species = species.to_lowercase();
-    KEYWORDS
-        .iter()
-        .find(|(_, words)| words.iter().any(|word| species.contains(word)))
-        .map_or_else(
-            || KEYWORDS[rng.below(KEYWORDS.len() as u64) as usize].0,
-            |(plan, _)| *plan,
-        )
+/// How likely a plan is to have wings, horns and a tail when neither its words nor its traits
+/// say. Serpents, fish and tentacled things draw their own tail end.
+fn chances(plan: BodyPlan) -> (f64, f64, f64) {
+    match plan {
+        BodyPlan::Reptile => (0.0, 0.8, 1.0),
+        BodyPlan::Avian => (1.0, 0.15, 0.2),
+        BodyPlan::Beast => (0.1, 0.2, 1.0),
+        BodyPlan::Canine | BodyPlan::Feline => (0.0, 0.05, 1.0),
+        BodyPlan::Equine => (0.0, 0.0, 1.0),
+        BodyPlan::Serpent => (0.0, 0.3, 0.0),
+        BodyPlan::Aquatic => (0.1, 0.15, 0.0),
+        BodyPlan::Blob => (0.15, 0.15, 0.2),
+        BodyPlan::Fish => (0.0, 0.05, 0.0),
+        BodyPlan::Insect => (0.4, 0.15, 0.0),
+        BodyPlan::Plant => (0.0, 0.3, 0.0),
+        BodyPlan::Undead => (0.05, 0.1, 0.0),
+        BodyPlan::Humanoid => (0.0, 0.1, 0.0),
+        BodyPlan::Construct => (0.1, 0.8, 0.1),
+    }
 }
 
 /// A trait's value as a flag: `true`, a positive number, or a non-empty string other than "no".
@@ -244,12 +155,25 @@ fn text(traits: &Map<String, Value>, names: &[&str]) -> Option<String> {
 }
 
 impl Features {
+    /// The plan the head is drawn from: a human's for a centaur or a mermaid, else the body's.
+    pub fn head_plan(&self) -> BodyPlan {
+        if self.hints.has(Hints::HUMAN_HEAD) {
+            BodyPlan::Humanoid
+        } else {
+            self.plan
+        }
+    }
+
     /// Decides the portrait of a creature. Species sets the body plan, traits override what
     /// they name (`wings`, `horns`, `tail`, `eyes`, `colour`/`color`, `pattern`), the seed
     /// decides the rest.
     pub fn decide(seed: &str, name: &str, species: &str, traits: &Map<String, Value>) -> Self {
         let mut rng = Rng::new(hash(&[seed, name, &species.to_lowercase()]));
-        let plan = plan_for(species, &mut rng);
+        let reading = species::read(species).unwrap_or_else(|| species::Reading {
+            plan: BodyPlan::ALL[rng.below(BodyPlan::ALL.len() as u64) as usize],
+            hints: Hints::NONE,
+        });
+        let plan = reading.plan;
         let random_hue = rng.range(0.0, 360.0);
         let lowered = species.to_lowercase();
         let hue = text(traits, &["colour", "color"])
@@ -269,23 +193,18 @@ impl Features {
         let body = Hsl(hue, rng.range(45.0, 70.0), rng.range(48.0, 58.0));
         let accent = Hsl(hue + rng.range(140.0, 220.0), 75.0, 55.0);
         let background = Hsl(hue + rng.range(-40.0, 40.0) + 180.0, 45.0, 88.0);
-        let default_wings = match plan {
-            BodyPlan::Avian => true,
-            BodyPlan::Reptile => {
-                species.to_lowercase().contains("dragon")
-                    || species.to_lowercase().contains("wyvern")
-            }
-            _ => rng.chance(0.15),
-        };
-        let default_horns = match plan {
-            BodyPlan::Reptile | BodyPlan::Construct => rng.chance(0.8),
-            BodyPlan::Beast => species.to_lowercase().contains("unicorn") || rng.chance(0.25),
-            _ => rng.chance(0.15),
-        };
-        let default_tail = matches!(plan, BodyPlan::Reptile | BodyPlan::Beast) || rng.chance(0.2);
+        let (wings, horns, tail) = chances(plan);
+        let default_wings = (rng.chance(wings) && !reading.hints.has(Hints::ARACHNID))
+            | reading.hints.has(Hints::WINGS);
+        let default_horns = rng.chance(horns) | reading.hints.has(Hints::HORNS);
+        let default_tail = rng.chance(tail) | reading.hints.has(Hints::TAIL);
         let eyes = number(traits, "eyes").map_or_else(
             || {
-                if rng.chance(0.12) {
+                if reading.hints.has(Hints::ARACHNID) {
+                    4
+                } else if reading.hints.has(Hints::ONE_EYE) {
+                    1
+                } else if rng.chance(0.12) {
                     1 + 2 * rng.below(2) as u32
                 } else {
                     2
@@ -315,6 +234,7 @@ impl Features {
             wings: flag(traits, &["wings", "wing", "winged", "flying"]).unwrap_or(default_wings),
             tail: flag(traits, &["tail", "tailed"]).unwrap_or(default_tail),
             pattern,
+            hints: reading.hints,
             head_scale: rng.range(0.9, 1.1),
             rng,
         }
