@@ -7,7 +7,7 @@
 //! commit the worker is told over Redis (`redis_link::notify`). Reads come from the read
 //! tables, waiting for a `min_position` when asked. [`auth`] signs and verifies access tokens
 //! and hashes passwords; [`accounts`] registers users and checks credentials; [`api`] builds
-//! the service; [`web`] serves the built SPA; [`serve`] serves either with bounds on slow and
+//! the service; [`web`] serves the built SPA; [`system`] runs every service in one process; [`serve`] serves either with bounds on slow and
 //! idle clients; [`run`] maps each subcommand to what it does.
 
 pub mod accounts;
@@ -23,5 +23,6 @@ pub mod refresh;
 pub mod run;
 pub mod serve;
 pub mod shutdown;
+pub mod system;
 pub mod telemetry;
 pub mod web;

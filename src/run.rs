@@ -8,6 +8,7 @@ use crate::cli::{
     WorkerArgs,
 };
 use crate::config::Secret;
+use crate::system::System;
 use crate::web::WebServer;
 use crate::{db, shutdown};
 use commands::{CommandHandler, EventStore};
@@ -94,21 +95,14 @@ async fn all(args: AllArgs) -> anyhow::Result<()> {
         .await
         .map_err(anyhow::Error::msg)?;
     let web = WebServer::build(&web, args.api.web_addr, args.api.http.timeouts()).await?;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let when_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    };
-    let api = tokio::spawn(api.run(when_stopped(stopped.clone())));
-    let ai = tokio::spawn(ai.run(when_stopped(stopped.clone())));
-    let web = tokio::spawn(web.run(when_stopped(stopped.clone())));
-    let worker = tokio::spawn(worker.run(when_stopped(stopped)));
-    shutdown::signal().await;
-    let _ = stop.send(true);
-    api.await??;
-    worker.await??;
-    ai.await??;
-    web.await??;
-    Ok(())
+    System {
+        api,
+        worker,
+        ai,
+        web,
+    }
+    .run(shutdown::signal())
+    .await
 }
 
 async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {

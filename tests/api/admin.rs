@@ -127,5 +127,5 @@ async fn admins_list_users_and_change_roles_as_events() {
     // The role is in the token: a new login carries it.
     let token = app.login("ada@example.org", "password123").await;
     let me = app.me(&token).await;
-    assert_eq!(me["role"], "admin");
+    assert_eq!(me.role, domain::Role::Admin);
 }

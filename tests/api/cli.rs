@@ -72,7 +72,7 @@ async fn create_admin_creates_an_admin_or_promotes_a_user() {
     let grace = app.login("grace@example.org", "battery staple").await;
     for token in [ada, grace] {
         let me = app.me(&token).await;
-        assert_eq!(me["role"], "admin");
+        assert_eq!(me.role, domain::Role::Admin);
     }
 }
 

@@ -1,29 +1,37 @@
-//! `spawn_app`: the real API on a free port with its own database, and a typed client.
+//! `spawn_app`: the real API on a free port with its own database, and a typed client
+//! ([`ApiClient`], which a [`TestApp`] derefs to). Every service a test starts stops with it.
 
+pub use crate::support::client::ApiClient;
+use crate::support::config;
+pub use crate::support::config::SECRET;
+pub use crate::support::config::{ADMIN_EMAIL, ADMIN_PASSWORD, generous_login_limits};
+use crate::support::service::Service;
 use bestiary::api::Api;
-use bestiary::config::{ApiConfig, HttpTimeoutsConfig, LoginLimits, RedisConfig, Secret};
+use bestiary::config::{ApiConfig, RedisConfig, Secret};
 use commands::testing::TestDatabase;
 use commands::testing::eventually;
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
+use std::sync::Mutex;
 
-/// The signing secret of test apps.
-pub const SECRET: &str = "test-secret-that-is-long-enough-for-the-api";
-/// The bootstrap admin every test app has.
-pub const ADMIN_EMAIL: &str = "admin@example.org";
-/// The bootstrap admin's password.
-pub const ADMIN_PASSWORD: &str = "admin password";
-
-/// A running API with its own database.
+/// A running API with its own database; what it started stops when it is dropped.
 pub struct TestApp {
-    /// `http://127.0.0.1:PORT`.
-    pub address: String,
-    /// The HTTP client.
-    pub client: reqwest::Client,
+    /// A client of it.
+    pub api: ApiClient,
     /// Its database.
     pub db: TestDatabase,
     /// Its Redis (URL and key prefix of its own).
     pub redis: RedisConfig,
+    /// The API, and the workers and sibling instances started beside it.
+    services: Mutex<Vec<Service>>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = ApiClient;
+
+    fn deref(&self) -> &ApiClient {
+        &self.api
+    }
 }
 
 /// A logged-in user.
@@ -37,48 +45,12 @@ pub struct TestUser {
 
 /// The configuration tests run the API with.
 pub fn test_config() -> ApiConfig {
-    ApiConfig {
-        api_addr: "127.0.0.1:0".parse().unwrap(),
-        secret_key: None,
-        web_addr: "127.0.0.1:8501".parse().unwrap(),
-        cors_origins: vec![],
-        bcrypt_cost: 4,
-        access_token_ttl_seconds: 3600,
-        read_wait_ms: 5000,
-        idempotency_ttl_hours: 24,
-        admin_email: Some(ADMIN_EMAIL.into()),
-        admin_password: Some(Secret::new(ADMIN_PASSWORD)),
-        http: HttpTimeoutsConfig {
-            http_header_timeout_ms: 10_000,
-            http_idle_timeout_ms: 60_000,
-        },
-        login_limits: generous_login_limits(),
-    }
-}
-
-/// Limits no ordinary test reaches (tests of the limits set their own).
-pub fn generous_login_limits() -> LoginLimits {
-    LoginLimits {
-        login_attempts_per_minute: 100_000,
-        login_failures_per_account: 100_000,
-        registrations_per_hour: 100_000,
-        bcrypt_concurrency: None,
-        bcrypt_queue: 1_000,
-        trusted_proxies: vec![],
-    }
+    config::api_config()
 }
 
 /// The local Redis, with a key prefix of the test's own.
 pub fn test_redis() -> RedisConfig {
-    RedisConfig {
-        redis_url: "redis://127.0.0.1:6379".into(),
-        redis_prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
-        // Generous: on a loaded test machine a slow answer must not pass for an outage (the
-        // outage tests use the default).
-        redis_timeout_ms: 500,
-        redis_circuit_failures: 3,
-        redis_circuit_cooldown_ms: 2_000,
-    }
+    config::redis("test")
 }
 
 /// Starts the API against a fresh database.
@@ -89,46 +61,56 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the API with the given configuration against a fresh database.
 pub async fn spawn_app_with(config: ApiConfig, redis: RedisConfig) -> TestApp {
     let db = TestDatabase::create().await;
-    let address = start_api_with(&db, &config, &redis, SECRET).await;
+    let (address, api) = start_api_on(&db, &config, &redis, SECRET).await;
     TestApp {
-        address,
-        client: reqwest::Client::new(),
+        api: ApiClient::new(address),
         db,
         redis,
+        services: Mutex::new(vec![api]),
     }
 }
 
 /// Starts another API instance sharing `app`'s database and Redis; its base URL.
 pub async fn start_sibling(app: &TestApp) -> String {
-    start_api_with(&app.db, &test_config(), &app.redis, SECRET).await
+    start_api_with_config(app, &test_config()).await
 }
 
 /// Starts another API instance sharing `app`'s database and Redis, with its own
 /// configuration; its base URL.
 pub async fn start_api_with_config(app: &TestApp, config: &ApiConfig) -> String {
-    start_api_with(&app.db, config, &app.redis, SECRET).await
+    let (address, api) = start_api_on(&app.db, config, &app.redis, SECRET).await;
+    app.keep(api);
+    address
 }
 
-/// Starts (another) API instance on `db` with the given secret; returns its base URL.
-pub async fn start_api(db: &TestDatabase, secret: &str) -> String {
-    start_api_with(db, &test_config(), &test_redis(), secret).await
+/// Starts (another) API instance on `app`'s database with another signing secret and a Redis
+/// prefix of its own; its base URL.
+pub async fn start_api_with_secret(app: &TestApp, secret: &str) -> String {
+    let (address, api) = start_api_on(&app.db, &test_config(), &test_redis(), secret).await;
+    app.keep(api);
+    address
 }
 
-async fn start_api_with(
+async fn start_api_on(
     db: &TestDatabase,
     config: &ApiConfig,
     redis: &RedisConfig,
     secret: &str,
-) -> String {
+) -> (String, Service) {
     let api = Api::build(db.pool.clone(), config, redis, Secret::new(secret))
         .await
         .expect("the API builds");
     let address = format!("http://{}", api.local_addr().unwrap());
-    tokio::spawn(api.run(std::future::pending()));
-    address
+    let service = Service::spawn("the API", |stopped| api.run(stopped.wait()));
+    (address, service)
 }
 
 impl TestApp {
+    /// Keeps a service running until the app is dropped.
+    pub fn keep(&self, service: Service) {
+        self.services.lock().unwrap().push(service);
+    }
+
     /// Starts a worker on the app's database and Redis; it stops with the test.
     pub fn start_worker(&self) {
         self.start_worker_with(None);
@@ -136,78 +118,31 @@ impl TestApp {
 
     /// Starts a worker that also runs avatar jobs against the ai-service at `url`.
     pub fn start_worker_with(&self, ai_service_url: Option<String>) {
-        let mut settings =
-            worker::WorkerSettings::new(&self.redis.redis_url, &self.redis.redis_prefix);
-        settings.poll_interval = std::time::Duration::from_millis(100);
-        // Short batches: an open projection transaction holds back every reader on the server.
-        settings.batch_size = 50;
-        settings.avatars = ai_service_url.map(worker::avatars::AvatarSettings::new);
+        let settings = config::worker_settings(&self.redis, ai_service_url.as_deref());
+        self.start_worker_with_settings(settings);
+    }
+
+    /// Starts a worker with the given settings; it stops with the test.
+    pub fn start_worker_with_settings(&self, settings: worker::WorkerSettings) {
         let worker = worker::Worker::new(self.db.pool.clone(), settings);
-        tokio::spawn(worker.run(std::future::pending()));
+        self.keep(Service::spawn("the worker", |stopped| {
+            worker.run(stopped.wait())
+        }));
     }
 
-    /// A request to `path`, with a bearer token if given.
-    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
-        let builder = self
-            .client
-            .request(method, format!("{}{path}", self.address));
-        match token {
-            Some(token) => builder.bearer_auth(token),
-            None => builder,
-        }
-    }
-
-    /// Sends a JSON body.
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Response {
-        let builder = self.request(method, path, token);
-        let builder = match body {
-            Some(body) => builder.json(&body),
-            None => builder,
-        };
-        builder.send().await.expect("the API answers")
-    }
-
-    /// Registers a user.
+    /// Registers a user (shown as "Tester").
     pub async fn register(&self, email: &str, password: &str) -> Response {
-        let body = json!({"email": email, "password": password, "display_name": "Tester"});
-        self.send(Method::POST, "/auth/register", None, Some(body))
-            .await
-    }
-
-    /// Logs in; the token.
-    pub async fn login(&self, email: &str, password: &str) -> String {
-        let body = json!({"email": email, "password": password});
-        let response = self
-            .send(Method::POST, "/auth/login", None, Some(body))
-            .await;
-        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
-        let body: Value = response.json().await.unwrap();
-        body["access_token"].as_str().unwrap().to_owned()
+        self.register_as(email, password, "Tester").await
     }
 
     /// Registers and logs in a new user.
     pub async fn user(&self, name: &str) -> TestUser {
         let email = format!("{name}@example.org");
-        let response = self.register(&email, "password123").await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let body: Value = response.json().await.unwrap();
+        let registered = self.registered(&email, "password123", "Tester").await;
         TestUser {
-            id: body["user_id"].as_str().unwrap().to_owned(),
+            id: registered.user_id.to_string(),
             token: self.login(&email, "password123").await,
         }
-    }
-
-    /// What `GET /auth/me` says of the token's user (it must answer 200).
-    pub async fn me(&self, token: &str) -> Value {
-        let response = self.send(Method::GET, "/auth/me", Some(token), None).await;
-        assert_eq!(response.status(), StatusCode::OK, "GET /auth/me");
-        response.json().await.unwrap()
     }
 
     /// Sends a projection progress notice as a worker does on commit (`NOTIFY`).
@@ -225,7 +160,7 @@ impl TestApp {
         let token = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let me = self.me(&token).await;
         TestUser {
-            id: me["id"].as_str().unwrap().to_owned(),
+            id: me.id.to_string(),
             token,
         }
     }
@@ -250,27 +185,30 @@ impl TestApp {
     /// Creates a creature owned by `owner`; its id.
     pub async fn creature(&self, owner: &TestUser, name: &str) -> String {
         let body = json!({"name": name, "species": "dragon", "description": "", "traits": {"wings": 2}, "tags": []});
-        let response = self
-            .send(Method::POST, "/creatures", Some(&owner.token), Some(body))
+        let created: crate::support::client::Accepted = self
+            .expect(
+                Method::POST,
+                "/creatures",
+                Some(&owner.token),
+                Some(body),
+                StatusCode::CREATED,
+            )
             .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let body: Value = response.json().await.unwrap();
-        body["id"].as_str().unwrap().to_owned()
+        created.id.expect("the new creature's id").to_string()
     }
 
     /// Creates a tag; its id.
     pub async fn tag(&self, by: &TestUser, name: &str) -> String {
-        let response = self
-            .send(
+        let created: crate::support::client::Accepted = self
+            .expect(
                 Method::POST,
                 "/tags",
                 Some(&by.token),
                 Some(json!({"name": name})),
+                StatusCode::CREATED,
             )
             .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let body: Value = response.json().await.unwrap();
-        body["id"].as_str().unwrap().to_owned()
+        created.id.expect("the new tag's id").to_string()
     }
 
     /// How many events the store holds.

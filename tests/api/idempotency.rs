@@ -493,7 +493,7 @@ async fn a_token_in_an_answer_is_stored_without_its_signature_whichever_path_sto
     assert_eq!(first.status(), StatusCode::OK);
     let first: Value = first.json().await.unwrap();
     let token = first["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(app.me(&token).await["id"], user.id.clone());
+    assert_eq!(app.me(&token).await.id.to_string(), user.id);
     let me = app
         .send(Method::GET, "/auth/me", Some(&user.token), None)
         .await;

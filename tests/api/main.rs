@@ -2,6 +2,8 @@
 //! the web server that serves the SPA (`web_server`).
 
 mod helpers;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod admin;
 mod authorization;

@@ -64,13 +64,9 @@ async fn refreshing_200_avatars_keeps_4_in_flight_and_a_second_run_skips_them_al
     let app = spawn_app().await;
     let (current, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let url = ai_service(current, most.clone()).await;
-    let mut settings = worker::WorkerSettings::new(&app.redis.redis_url, &app.redis.redis_prefix);
-    settings.poll_interval = Duration::from_millis(100);
-    settings.batch_size = 50;
-    let mut avatars = worker::avatars::AvatarSettings::new(url);
-    avatars.concurrency = 8;
-    settings.avatars = Some(avatars);
-    tokio::spawn(worker::Worker::new(app.db.pool.clone(), settings).run(std::future::pending()));
+    let mut settings = crate::support::config::worker_settings(&app.redis, Some(&url));
+    settings.avatars.as_mut().expect("avatar jobs").concurrency = 8;
+    app.start_worker_with_settings(settings);
 
     let redis = Arc::new(app.redis.link().unwrap());
     let commands = CommandHandler::new(EventStore::new(app.db.pool.clone()))

@@ -85,7 +85,11 @@ async fn a_demoted_admin_loses_admin_rights_at_once_and_cannot_promote_themself_
         );
     }
     let me = app.me(&admin.token).await;
-    assert_eq!(me["role"], "admin", "the admin who demoted is unaffected");
+    assert_eq!(
+        me.role,
+        domain::Role::Admin,
+        "the admin who demoted is unaffected"
+    );
     let relogged = app.login("mallory@example.org", "password123").await;
     assert_problem(
         app.send(Method::GET, "/admin/users", Some(&relogged), None)

@@ -1,7 +1,7 @@
 //! Access tokens: forged, expired, unsigned or from another secret are refused; rotation keeps
 //! earlier tokens valid for a grace window unless they are revoked.
 
-use crate::helpers::{SECRET, TestApp, assert_problem, spawn_app, start_api};
+use crate::helpers::{SECRET, TestApp, assert_problem, spawn_app, start_api_with_secret};
 use base64::Engine;
 use commands::testing::eventually;
 use hmac::{Hmac, Mac};
@@ -174,7 +174,7 @@ async fn revoking_the_previous_keys_ends_earlier_tokens_at_once_on_every_instanc
 async fn a_new_secret_key_invalidates_every_token() {
     let app = spawn_app().await;
     let user = app.user("ada").await;
-    let restarted = start_api(&app.db, "a-completely-different-secret-key-value").await;
+    let restarted = start_api_with_secret(&app, "a-completely-different-secret-key-value").await;
     let status = app
         .client
         .get(format!("{restarted}/auth/me"))

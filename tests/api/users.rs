@@ -14,9 +14,9 @@ async fn a_registered_user_logs_in_and_sees_themself() {
     let registered: Value = response.json().await.unwrap();
     let token = app.login("ada@example.org", "correct horse").await;
     let me = app.me(&token).await;
-    assert_eq!(me["id"], registered["user_id"]);
-    assert_eq!(me["email"], "ada@example.org");
-    assert_eq!(me["role"], "user");
+    assert_eq!(me.id.to_string(), registered["user_id"].as_str().unwrap());
+    assert_eq!(me.email.as_str(), "ada@example.org");
+    assert_eq!(me.role, domain::Role::User);
 }
 
 #[tokio::test]
@@ -130,7 +130,7 @@ async fn the_bootstrap_admin_is_an_admin() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let me = app.me(&admin.token).await;
-    assert_eq!(me["role"], "admin");
+    assert_eq!(me.role, domain::Role::Admin);
 }
 
 #[tokio::test]

@@ -1,10 +1,12 @@
 //! `bestiary web`: the SPA's files, its runtime config, client-side routes and a missing build.
 
 use crate::helpers::test_config;
+use crate::support::service::Service;
 use bestiary::web::{WebConfig, WebServer};
 use std::path::PathBuf;
 
-async fn serve(dist: PathBuf, backend: &str) -> String {
+/// Serves `dist` on a free port until the returned service is dropped.
+async fn serve(dist: PathBuf, backend: &str) -> (String, Service) {
     let config = WebConfig {
         backend_url: backend.into(),
         web_dist: dist,
@@ -17,8 +19,8 @@ async fn serve(dist: PathBuf, backend: &str) -> String {
     .await
     .expect("the web server starts");
     let address = format!("http://{}", server.local_addr().unwrap());
-    tokio::spawn(server.run(std::future::pending()));
-    address
+    let service = Service::spawn("the web server", |stopped| server.run(stopped.wait()));
+    (address, service)
 }
 
 fn fake_build() -> PathBuf {
@@ -39,7 +41,7 @@ fn fake_build() -> PathBuf {
 #[tokio::test]
 async fn it_serves_files_its_config_and_index_html_for_client_routes() {
     let dist = fake_build();
-    let web = serve(dist.clone(), "http://api.example:8000/").await;
+    let (web, _server) = serve(dist.clone(), "http://api.example:8000/").await;
     let client = reqwest::Client::new();
 
     let config = client
@@ -124,7 +126,7 @@ async fn without_a_build_every_page_says_how_to_make_one() {
         "bestiary-unbuilt-{}",
         uuid::Uuid::new_v4().simple()
     ));
-    let web = serve(nowhere, "http://127.0.0.1:8000").await;
+    let (web, _server) = serve(nowhere, "http://127.0.0.1:8000").await;
     for path in ["/", "/healthz", "/gallery"] {
         let page = reqwest::get(format!("{web}{path}")).await.unwrap();
         assert_eq!(page.status(), 503, "{path}");

@@ -58,7 +58,7 @@ async fn every_page_passes_axe_and_each_has_its_title_and_focused_heading() {
                        "traits": {"wings": 2}}),
             )
             .await;
-        let id = created["id"].as_str().unwrap().to_owned();
+        let id = created.id.expect("the new creature's id").to_string();
         let web = &system.web;
 
         let visitor = session.browser(1280, 900).await;
@@ -263,7 +263,7 @@ async fn someone_else_gets_a_plain_refusal_instead_of_the_edit_form() {
                 json!({"name": "Quill", "species": "porcupine"}),
             )
             .await;
-        let id = created["id"].as_str().unwrap().to_owned();
+        let id = created.id.expect("the new creature's id").to_string();
         let browser = session.browser(1280, 900).await;
         browser
             .log_in(&system.web, "oto@example.org", "password123", "Oto")

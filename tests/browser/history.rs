@@ -25,7 +25,7 @@ async fn each_entry_says_what_changed_and_a_version_can_be_linked_to() {
                        "traits": {"eyes": 2, "horns": true}, "tags": ["fire"]}),
             )
             .await;
-        let id = created["id"].as_str().unwrap().to_owned();
+        let id = created.id.expect("the new creature's id").to_string();
         let path = format!("/creatures/{id}");
         system
             .command(

@@ -12,3 +12,5 @@ mod gallery;
 mod harness;
 mod history;
 mod journeys;
+#[path = "../support/mod.rs"]
+mod support;

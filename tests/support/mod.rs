@@ -1,0 +1,8 @@
+//! What the API tests and the browser tests share, included by each (`#[path]`): the
+//! configuration test systems run with, services that stop with their test, and a typed
+//! client of the API. Each test binary uses a part of it.
+#![allow(dead_code)]
+
+pub mod client;
+pub mod config;
+pub mod service;
