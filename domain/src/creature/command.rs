@@ -89,6 +89,9 @@ pub enum CreatureCommand {
         /// Why it failed.
         reason: String,
     },
-    /// Archive it: it leaves the listings and accepts no further change.
+    /// Archive it: it leaves the listings and accepts no further change but a restore.
     Archive,
+    /// Restore an archived creature: it is listed again and takes changes again, with the
+    /// tags it had. Restoring one that is not archived changes nothing.
+    Restore,
 }

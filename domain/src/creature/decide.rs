@@ -65,8 +65,11 @@ impl Aggregate for Creature {
             (None, _) => Err(CreatureError::NotFound),
             (Some(creature), command) => {
                 // An archived creature still takes the outcome of the avatar request it had
-                // pending, so its avatar never stays `pending`; nothing else.
-                if creature.archived && !records_avatar_outcome(&command) {
+                // pending, so its avatar never stays `pending`, and a restore; nothing else.
+                if creature.archived
+                    && !records_avatar_outcome(&command)
+                    && command != CreatureCommand::Restore
+                {
                     return Err(CreatureError::Archived);
                 }
                 if !actor.may_change(creature.owner) {
@@ -91,7 +94,7 @@ fn records_avatar_outcome(command: &CreatureCommand) -> bool {
 }
 
 /// Decides a command on a registered creature the actor may change: an unarchived one, or an
-/// archived one for an avatar outcome.
+/// archived one for an avatar outcome or a restore.
 fn decide_change(
     creature: &CreatureState,
     command: CreatureCommand,
@@ -133,6 +136,11 @@ fn decide_change(
             )
         }
         CreatureCommand::Archive => Ok(vec![CreatureEvent::CreatureArchived {}]),
+        CreatureCommand::Restore => Ok(if creature.archived {
+            vec![CreatureEvent::CreatureRestored {}]
+        } else {
+            vec![]
+        }),
     }
 }
 

@@ -78,6 +78,8 @@ pub enum CreatureEvent {
     },
     /// It was archived.
     CreatureArchived {},
+    /// It was restored after it was archived.
+    CreatureRestored {},
 }
 
 impl CreatureEvent {
@@ -99,6 +101,7 @@ impl DomainEvent for CreatureEvent {
             CreatureEvent::AvatarGenerated { .. } => "AvatarGenerated",
             CreatureEvent::AvatarGenerationFailed { .. } => "AvatarGenerationFailed",
             CreatureEvent::CreatureArchived {} => "CreatureArchived",
+            CreatureEvent::CreatureRestored {} => "CreatureRestored",
         }
     }
 

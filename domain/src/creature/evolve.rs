@@ -62,6 +62,7 @@ impl Creature {
                     });
                 }
                 CreatureEvent::CreatureArchived {} => creature.archived = true,
+                CreatureEvent::CreatureRestored {} => creature.archived = false,
             }
             creature
         }))

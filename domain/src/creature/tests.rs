@@ -167,6 +167,33 @@ fn an_archived_creature_accepts_no_change() {
 }
 
 #[test]
+fn an_archived_creature_is_restored_by_its_owner_or_an_admin_with_its_tags() {
+    let mut given = history();
+    given.push(CreatureEvent::CreatureTagged {
+        tag_id: tag(7, "fire").id,
+        tag_name: tag(7, "fire").name,
+    });
+    given.push(CreatureEvent::CreatureArchived {});
+    assert_eq!(
+        when(&given, stranger(), CreatureCommand::Restore),
+        Err(CreatureError::Forbidden)
+    );
+    assert_eq!(
+        when(&given, admin(), CreatureCommand::Restore),
+        Ok(vec![CreatureEvent::CreatureRestored {}])
+    );
+    let restored = when(&given, owner(), CreatureCommand::Restore).unwrap();
+    assert_eq!(restored, vec![CreatureEvent::CreatureRestored {}]);
+    given.extend(restored);
+    let state = Creature::fold(&given).0.unwrap();
+    assert!(!state.archived);
+    assert!(state.tags.contains_key(&tag(7, "fire").id));
+    // Restored, it takes changes again; restoring it again changes nothing.
+    assert!(when(&given, owner(), CreatureCommand::Tag(tag(8, "ice"))).is_ok());
+    assert_eq!(when(&given, owner(), CreatureCommand::Restore), Ok(vec![]));
+}
+
+#[test]
 fn an_archived_creature_records_the_outcome_of_its_pending_avatar_request_once() {
     let mut given = history();
     given.push(CreatureEvent::CreatureArchived {});

@@ -160,6 +160,7 @@ impl Fold {
                 row.avatar_failure = Some(reason.clone());
             }
             CreatureEvent::CreatureArchived {} => row.archived = true,
+            CreatureEvent::CreatureRestored {} => row.archived = false,
         }
         self.changed_creatures.insert(id);
     }

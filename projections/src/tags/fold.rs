@@ -1,7 +1,8 @@
-//! The tags projection's fold: tags, and which unarchived creatures carry them. Tag rows and
-//! creatures carry the stream version of the last event applied to them; an event at or below
-//! it was applied already and changes nothing. A deleted tag keeps its memberships (it is no
-//! longer listed), so every row depends on its own stream alone.
+//! The tags projection's fold: tags, and which creatures carry them. Tag rows and creatures
+//! carry the stream version of the last event applied to them; an event at or below it was
+//! applied already and changes nothing. A deleted tag keeps its memberships (it is no longer
+//! listed), and so does an archived creature (it is no longer counted, and counts again once
+//! restored), so every row depends on its own stream alone.
 
 use crate::projection::AnyEvent;
 use crate::reader::Decoded;
@@ -21,11 +22,12 @@ pub struct TagRow {
     pub version: i32,
 }
 
-/// A creature as this projection knows it: the version of its last tag-related event, and
-/// the tags it carries while unarchived.
+/// A creature as this projection knows it: the version of its last tag-related event,
+/// whether it is archived, and the tags it carries.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreatureRow {
     pub version: i32,
+    pub archived: bool,
     pub tags: BTreeSet<Uuid>,
 }
 
@@ -99,6 +101,7 @@ impl Fold {
             CreatureEvent::CreatureTagged { .. }
                 | CreatureEvent::CreatureUntagged { .. }
                 | CreatureEvent::CreatureArchived {}
+                | CreatureEvent::CreatureRestored {}
         ) {
             return;
         }
@@ -114,7 +117,9 @@ impl Fold {
             CreatureEvent::CreatureUntagged { tag_id } => {
                 row.tags.remove(&tag_id.as_uuid());
             }
-            _ => row.tags.clear(),
+            CreatureEvent::CreatureArchived {} => row.archived = true,
+            CreatureEvent::CreatureRestored {} => row.archived = false,
+            _ => {}
         }
         self.changed_creatures.insert(event.stream_id);
     }

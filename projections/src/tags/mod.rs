@@ -40,7 +40,12 @@ impl Projection for Tags {
     fn reads(&self) -> Reads {
         Reads {
             stream_types: &[Creature::STREAM_TYPE, Tag::STREAM_TYPE],
-            event_types: Some(&["CreatureTagged", "CreatureUntagged", "CreatureArchived"]),
+            event_types: Some(&[
+                "CreatureTagged",
+                "CreatureUntagged",
+                "CreatureArchived",
+                "CreatureRestored",
+            ]),
             filtered_stream_types: &[Creature::STREAM_TYPE],
         }
     }

@@ -31,8 +31,9 @@ impl From<TagRow> for TagView {
 /// Every live tag, alphabetically, with its creature count.
 pub async fn list(pool: &PgPool) -> Result<Vec<TagView>, QueryError> {
     let rows = sqlx::query_as::<_, TagRow>(
-        "SELECT t.id, t.name, t.created_at, count(m.creature_id) AS creature_count \
+        "SELECT t.id, t.name, t.created_at, count(c.id) AS creature_count \
          FROM proj_tags.tags t LEFT JOIN proj_tags.memberships m ON m.tag_id = t.id \
+         LEFT JOIN proj_tags.creatures c ON c.id = m.creature_id AND NOT c.archived \
          WHERE NOT t.deleted GROUP BY t.id ORDER BY lower(t.name), t.id",
     )
     .fetch_all(pool)

@@ -25,13 +25,15 @@ pub async fn load(conn: &mut PgConnection, events: &[Decoded]) -> Result<Fold, s
         }
     }
     if !creatures.is_empty() {
-        let versions: Vec<(Uuid, i32)> =
-            sqlx::query_as("SELECT id, version FROM creatures WHERE id = ANY($1)")
+        let versions: Vec<(Uuid, i32, bool)> =
+            sqlx::query_as("SELECT id, version, archived FROM creatures WHERE id = ANY($1)")
                 .bind(&creatures)
                 .fetch_all(&mut *conn)
                 .await?;
-        for (id, version) in versions {
-            fold.creatures.entry(id).or_default().version = version;
+        for (id, version, archived) in versions {
+            let row = fold.creatures.entry(id).or_default();
+            row.version = version;
+            row.archived = archived;
         }
         let pairs: Vec<(Uuid, Uuid)> = sqlx::query_as(
             "SELECT creature_id, tag_id FROM memberships WHERE creature_id = ANY($1)",
@@ -98,8 +100,9 @@ pub async fn save(conn: &mut PgConnection, fold: &Fold) -> Result<(), sqlx::Erro
         return Ok(());
     }
     let written: Vec<Uuid> = sqlx::query_scalar(
-        "INSERT INTO creatures (id, version) SELECT * FROM UNNEST($1::uuid[], $2::int4[]) \
-         ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version \
+        "INSERT INTO creatures (id, version, archived) \
+         SELECT * FROM UNNEST($1::uuid[], $2::int4[], $3::bool[]) \
+         ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, archived = EXCLUDED.archived \
              WHERE creatures.version < EXCLUDED.version \
          RETURNING id",
     )
@@ -108,6 +111,12 @@ pub async fn save(conn: &mut PgConnection, fold: &Fold) -> Result<(), sqlx::Erro
         changed
             .iter()
             .map(|(_, row)| row.version)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        changed
+            .iter()
+            .map(|(_, row)| row.archived)
             .collect::<Vec<_>>(),
     )
     .fetch_all(&mut *conn)
@@ -166,12 +175,18 @@ pub async fn copy(conn: &mut PgConnection, fold: &Fold) -> Result<(), sqlx::Erro
         .await?;
     let (mut creatures, mut memberships) = (CopyRows::default(), CopyRows::default());
     for (id, row) in &fold.creatures {
-        creatures.plain(id).plain(row.version).end_row();
+        creatures
+            .plain(id)
+            .plain(row.version)
+            .plain(row.archived)
+            .end_row();
         for tag in &row.tags {
             memberships.plain(tag).plain(id).end_row();
         }
     }
-    creatures.copy_into(conn, "creatures (id, version)").await?;
+    creatures
+        .copy_into(conn, "creatures (id, version, archived)")
+        .await?;
     memberships
         .copy_into(conn, "memberships (tag_id, creature_id)")
         .await

@@ -34,6 +34,7 @@ fn random_command(rng: &mut StdRng, tags: &[TagRef]) -> CreatureCommand {
             reason: word(rng),
         },
         5 if rng.random_bool(0.3) => CreatureCommand::Archive,
+        6 if rng.random_bool(0.5) => CreatureCommand::Restore,
         _ => CreatureCommand::Update(CreatureChanges {
             name: rng
                 .random_bool(0.5)

@@ -139,6 +139,23 @@ async fn filters_and_search_find_the_right_creatures_and_never_archived_ones() {
         ("Fire", 2),
         "the archived creature is not counted"
     );
+
+    fixture.command(gone, CreatureCommand::Restore, ada).await;
+    fixture.catch_up_all().await;
+    let restored = get(&fixture.db.pool, gone).await.unwrap().unwrap();
+    assert!(!restored.archived);
+    assert_eq!(restored.tags, vec!["Fire"], "restored with the tags it had");
+    let tags = projections::tags::list(&fixture.db.pool).await.unwrap();
+    assert_eq!(
+        (tags[0].name.as_str(), tags[0].creature_count),
+        ("Fire", 3),
+        "the restored creature is counted again"
+    );
+    assert_eq!(
+        names(&fixture, filter()).await,
+        vec!["Ancalagon", "Shadowfax", "Glaurung", "Smaug"],
+        "the restored creature is listed again, in its place (the newest)"
+    );
 }
 
 #[tokio::test]

@@ -148,6 +148,7 @@ fn change(event: Option<&CreatureEvent>, before: Option<&CreatureState>) -> Html
             html! { format!("failed: {reason}") }
         }
         CreatureEvent::CreatureArchived {} => html! { "archived" },
+        CreatureEvent::CreatureRestored {} => html! { "restored" },
     }
 }
 
