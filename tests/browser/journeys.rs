@@ -73,9 +73,9 @@ async fn a_visitor_registers_logs_in_creates_tags_filters_and_reads_history() {
             .await;
 
         browser.fill("#new-tag", "fire").await;
-        browser.click_text("Add tag").await;
+        browser.click("#new-tag-options .combobox-create").await;
         browser
-            .until_text("[data-testid=creature-tags]", "fire")
+            .until_text("[data-testid=chosen-tags]", "fire")
             .await;
         browser.showcase("creature").await;
 
@@ -217,6 +217,21 @@ async fn an_admin_rebuilds_a_projection_and_watches_it_finish() {
             .await;
         admin
             .until_text("[data-testid=projection-row][data-name=creatures] [data-testid=rebuild]", "done ·")
+            .await;
+        // When it finished and how long it took, in words, the exact time on hover.
+        admin
+            .until_texts(
+                "[data-testid=projection-row][data-name=creatures] [data-testid=rebuild-when]",
+                "when it finished",
+                |texts| {
+                    texts
+                        .iter()
+                        .any(|text| text.starts_with("Finished just now · took "))
+                },
+            )
+            .await;
+        admin
+            .find("[data-testid=projection-row][data-name=creatures] [data-testid=rebuild-when] time[title]")
             .await;
         admin.showcase("admin").await;
         admin.close().await;

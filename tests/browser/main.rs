@@ -14,3 +14,4 @@ mod history;
 mod journeys;
 #[path = "../support/mod.rs"]
 mod support;
+mod tags;

@@ -2,19 +2,20 @@
 //! owner and admins), edit, new avatar and archive, and its history.
 
 use super::history::HistoryTimeline;
-use crate::api::types::{CreatureView, History, TagNameRequest};
+use crate::api::types::{CreatureView, History};
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::avatar::Avatar;
 use crate::components::page::use_page_title;
 use crate::components::status::{Empty, ErrorBanner, Loading};
+use crate::components::tag_input::TagInput;
 use crate::format;
 use crate::live::use_live;
 use crate::route::{GalleryQuery, Route, encode};
 use crate::session::{SessionAction, use_session};
+use domain::creature::MAX_TAGS;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -46,7 +47,6 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
     let busy = use_state(|| false);
     let failure = use_state(|| None::<ApiFailure>);
     let keys = use_mut_ref(IdempotencyKeys::default);
-    let tag_input = use_node_ref();
     let as_of = use_location()
         .and_then(|location| location.query::<VersionQuery>().ok())
         .unwrap_or_default();
@@ -159,76 +159,25 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
     let may_change = session.may_change(creature_view.owner.id) && !creature_view.archived;
 
     let attach = {
-        let (run, tag_input, id) = (run.clone(), tag_input.clone(), id.clone());
-        let (api, keys, failure, busy) = (api.clone(), keys.clone(), failure.clone(), busy.clone());
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            let Some(input) = tag_input.cast::<HtmlInputElement>() else {
-                return;
-            };
-            let name = input.value().trim().to_owned();
-            if name.is_empty() {
-                return;
-            }
-            input.set_value("");
-            let attach = CommandRequest::new(
-                "PUT",
-                format!("/creatures/{id}/tags/{}", encode(&name)),
+        let (run, id) = (run.clone(), id.clone());
+        Callback::from(move |name: String| {
+            run(
+                CommandRequest::new(
+                    "PUT",
+                    format!("/creatures/{id}/tags/{}", encode(&name)),
+                    None,
+                ),
                 None,
             );
-            let (api, keys, failure, busy, run) = (
-                api.clone(),
-                keys.clone(),
-                failure.clone(),
-                busy.clone(),
-                run.clone(),
-            );
-            // A tag that does not exist yet is created first, then attached.
-            wasm_bindgen_futures::spawn_local(async move {
-                busy.set(true);
-                let mut create = CommandRequest::with_body(
-                    "POST",
-                    "/tags",
-                    &TagNameRequest { name: name.clone() },
-                );
-                create.key = keys.borrow_mut().key_for(&create.fingerprint());
-                let exists = api
-                    .get::<crate::api::types::TagList>("/tags")
-                    .await
-                    .is_ok_and(|list| {
-                        list.tags
-                            .iter()
-                            .any(|tag| tag.name.to_lowercase() == name.to_lowercase())
-                    });
-                let created = if exists {
-                    Ok(())
-                } else {
-                    api.send(&create).await.map(drop)
-                };
-                if let Err(error) = created.or_else(|error| {
-                    if error.status == 409 {
-                        Ok(())
-                    } else {
-                        Err(error)
-                    }
-                }) {
-                    busy.set(false);
-                    failure.set(Some(error));
-                    return;
-                }
-                keys.borrow_mut().settled();
-                busy.set(false);
-                run(attach, None);
-            });
         })
     };
-    let detach = |tag: String| {
+    let detach = {
         let (run, id) = (run.clone(), id.clone());
-        Callback::from(move |_| {
+        Callback::from(move |name: String| {
             run(
                 CommandRequest::new(
                     "DELETE",
-                    format!("/creatures/{id}/tags/{}", encode(&tag)),
+                    format!("/creatures/{id}/tags/{}", encode(&name)),
                     None,
                 ),
                 None,
@@ -291,30 +240,25 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                         <p class="description">{ creature_view.description.as_str() }</p>
                     }
                     <h2 class="section-title">{"Tags"}</h2>
-                    <ul class="chips" data-testid="creature-tags">
-                        { for creature_view.tags.iter().map(|tag| {
-                            let name = tag.clone();
-                            let filter = GalleryQuery { tag: Some(name.clone()), ..GalleryQuery::default() };
-                            html! {
-                                <li class="chip chip-static">
-                                    <Link<Route, GalleryQuery> to={Route::Gallery} query={Some(filter)} classes="chip-label">{ name.clone() }</Link<Route, GalleryQuery>>
-                                    if may_change {
-                                        <button class="chip-remove" aria-label={format!("Remove tag {name}")} disabled={*busy}
-                                            onclick={detach(name.clone())}>{"×"}</button>
-                                    }
-                                </li>
-                            }
-                        }) }
-                        if creature_view.tags.is_empty() {
-                            <li class="muted">{"No tags yet."}</li>
-                        }
-                    </ul>
                     if may_change {
-                        <form class="inline-form" onsubmit={attach}>
-                            <label class="sr-only" for="new-tag">{"Add a tag"}</label>
-                            <input id="new-tag" ref={tag_input} name="tag" placeholder="Add a tag" maxlength="40" />
-                            <button class="button button-small" type="submit" disabled={*busy}>{"Add tag"}</button>
-                        </form>
+                        <TagInput id="new-tag" label="Add a tag" chosen={creature_view.tags.clone()} limit={MAX_TAGS}
+                            on_add={attach} on_remove={detach} disabled={*busy} />
+                    } else {
+                        <ul class="chips" data-testid="creature-tags">
+                            { for creature_view.tags.iter().map(|tag| {
+                                let filter = GalleryQuery { tag: Some(tag.clone()), ..GalleryQuery::default() };
+                                html! {
+                                    <li class="chip chip-static">
+                                        <Link<Route, GalleryQuery> to={Route::Gallery} query={Some(filter)} classes="chip-label">{ tag.clone() }</Link<Route, GalleryQuery>>
+                                    </li>
+                                }
+                            }) }
+                            if creature_view.tags.is_empty() {
+                                <li class="muted">{"No tags yet."}</li>
+                            }
+                        </ul>
+                    }
+                    if may_change {
                         <div class="actions">
                             <Link<Route> to={Route::EditCreature { id: id.clone() }} classes="button button-ghost">{"Edit"}</Link<Route>>
                             <button class="button button-ghost" onclick={new_avatar} disabled={*busy}>{"New avatar"}</button>

@@ -8,14 +8,17 @@ use crate::app::use_api;
 use crate::components::field::TextField;
 use crate::components::page::use_page_title;
 use crate::components::status::{Empty, ErrorBanner, Loading};
+use crate::components::tag_input::TagInput;
 use crate::format;
 use crate::pages::login::LoginQuery;
 use crate::route::Route;
 use crate::session::{SessionAction, use_session};
 use crate::validation;
+use domain::creature::MAX_TAGS;
 use domain::values::{CreatureName, Description, Species, TagName, Traits};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
+use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -33,8 +36,23 @@ struct Draft {
     species: String,
     description: String,
     traits: Vec<(String, String)>,
-    tags: String,
+    tags: Vec<String>,
     version: Option<i64>,
+}
+
+/// A change to the draft, applied to the draft as it is when it runs (not as it was when the
+/// callback was made), so a change that arrives late, after a tag was created, keeps what was
+/// typed meanwhile.
+struct Change(Box<dyn FnOnce(&mut Draft)>);
+
+impl Reducible for Draft {
+    type Action = Change;
+
+    fn reduce(self: Rc<Self>, change: Change) -> Rc<Self> {
+        let mut next = (*self).clone();
+        (change.0)(&mut next);
+        Rc::new(next)
+    }
 }
 
 impl Draft {
@@ -50,7 +68,7 @@ impl Draft {
                 .flatten()
                 .map(|(key, value)| (key.clone(), format::trait_value(value)))
                 .collect(),
-            tags: String::new(),
+            tags: Vec::new(),
             version: Some(i64::from(view.version)),
         }
     }
@@ -62,15 +80,6 @@ impl Draft {
             .map(|(key, value)| (key.trim().to_owned(), format::parse_trait_value(value)))
             .collect();
         Value::Object(map)
-    }
-
-    /// The tags typed, as names.
-    fn tag_names(&self) -> Vec<&str> {
-        self.tags
-            .split(',')
-            .map(str::trim)
-            .filter(|tag| !tag.is_empty())
-            .collect()
     }
 
     /// What the domain would refuse, by field (`trait-N` for the Nth trait row): nothing is
@@ -112,7 +121,7 @@ impl Draft {
             validation::check(&mut errors, "traits", Traits::parse(&self.traits_value()));
         }
         if creating {
-            for tag in self.tag_names() {
+            for tag in &self.tags {
                 validation::check(&mut errors, "tags", TagName::parse(tag));
             }
         }
@@ -126,7 +135,7 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
     let api = use_api();
     let session = use_session();
     let navigator = use_navigator();
-    let draft = use_state(Draft::default);
+    let draft = use_reducer(Draft::default);
     let loaded = use_state(|| props.id.is_none());
     let errors = use_state(FieldErrors::new);
     let failure = use_state(|| None::<ApiFailure>);
@@ -158,7 +167,8 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
                                 view.archived,
                                 view.name.as_str().to_owned(),
                             )));
-                            draft.set(Draft::from_view(&view));
+                            let loaded = Draft::from_view(&view);
+                            draft.dispatch(Change(Box::new(move |draft| *draft = loaded)));
                         }
                         Err(error) => failure.set(Some(error)),
                     }
@@ -211,38 +221,36 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
     let set = |update: fn(&mut Draft, String)| {
         let draft = draft.clone();
         Callback::from(move |value: String| {
-            let mut next = (*draft).clone();
-            update(&mut next, value);
-            draft.set(next);
+            draft.dispatch(Change(Box::new(move |draft| update(draft, value))));
         })
     };
     let set_trait = |index: usize, is_key: bool| {
         let draft = draft.clone();
         Callback::from(move |event: InputEvent| {
             let value = event.target_unchecked_into::<HtmlInputElement>().value();
-            let mut next = (*draft).clone();
-            if let Some(row) = next.traits.get_mut(index) {
-                if is_key { row.0 = value } else { row.1 = value }
-            }
-            draft.set(next);
+            draft.dispatch(Change(Box::new(move |draft| {
+                if let Some(row) = draft.traits.get_mut(index) {
+                    if is_key { row.0 = value } else { row.1 = value }
+                }
+            })));
         })
     };
     let add_trait = {
         let draft = draft.clone();
         Callback::from(move |_| {
-            let mut next = (*draft).clone();
-            next.traits.push((String::new(), String::new()));
-            draft.set(next);
+            draft.dispatch(Change(Box::new(|draft| {
+                draft.traits.push((String::new(), String::new()));
+            })));
         })
     };
     let remove_trait = |index: usize| {
         let draft = draft.clone();
         Callback::from(move |_| {
-            let mut next = (*draft).clone();
-            if index < next.traits.len() {
-                next.traits.remove(index);
-            }
-            draft.set(next);
+            draft.dispatch(Change(Box::new(move |draft| {
+                if index < draft.traits.len() {
+                    draft.traits.remove(index);
+                }
+            })));
         })
     };
 
@@ -278,7 +286,7 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
                         species: draft.species.clone(),
                         description: draft.description.clone(),
                         traits: draft.traits_value(),
-                        tags: draft.tag_names().into_iter().map(str::to_owned).collect(),
+                        tags: draft.tags.clone(),
                     },
                 ),
                 Some(id) => {
@@ -391,8 +399,10 @@ pub fn creature_form(props: &CreatureFormProps) -> Html {
                     }
                 </fieldset>
                 if !editing {
-                    <TextField name="tags" label="Tags" value={draft.tags.clone()} oninput={set(|draft, value| draft.tags = value)}
-                        error={errors.get("tags").cloned()} hint="Existing tags, separated by commas" />
+                    <TagInput id="field-tags" label="Tags" chosen={draft.tags.clone()} limit={MAX_TAGS}
+                        on_add={set(|draft, name| draft.tags.push(name))}
+                        on_remove={set(|draft, name| draft.tags.retain(|tag| *tag != name))}
+                        error={errors.get("tags").cloned()} disabled={*busy} />
                 }
                 <div class="actions">
                     <button class="button" type="submit" disabled={*busy}>
