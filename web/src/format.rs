@@ -43,6 +43,24 @@ pub fn elapsed(seconds: u64) -> Option<String> {
     })
 }
 
+/// A duration in words: "under a second", "12 seconds", "3 minutes", "2 hours 5 minutes".
+pub fn duration(seconds: f64) -> String {
+    let whole = seconds.round() as u64;
+    let unit =
+        |count: u64, unit: &str| format!("{count} {unit}{}", if count == 1 { "" } else { "s" });
+    match whole {
+        _ if seconds < 1.0 => "under a second".to_owned(),
+        0..60 => unit(whole, "second"),
+        60..3_600 => unit(whole / 60, "minute"),
+        _ if whole % 3_600 < 60 => unit(whole / 3_600, "hour"),
+        _ => format!(
+            "{} {}",
+            unit(whole / 3_600, "hour"),
+            unit(whole % 3_600 / 60, "minute")
+        ),
+    }
+}
+
 /// A trait's value as text.
 pub fn trait_value(value: &Value) -> String {
     match value {
@@ -77,6 +95,21 @@ pub fn event_title(event_type: &str) -> String {
         }
     }
     title
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::duration;
+
+    #[test]
+    fn durations_read_as_words() {
+        assert_eq!(duration(0.4), "under a second");
+        assert_eq!(duration(1.0), "1 second");
+        assert_eq!(duration(42.0), "42 seconds");
+        assert_eq!(duration(125.0), "2 minutes");
+        assert_eq!(duration(7_200.0), "2 hours");
+        assert_eq!(duration(7_500.0), "2 hours 5 minutes");
+    }
 }
 
 #[cfg(test)]

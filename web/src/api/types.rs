@@ -2,7 +2,8 @@
 //! the SPA and the server cannot disagree; the rest are read here as far as the SPA needs them.
 
 pub use api_types::admin::{
-    ProjectionList, ProjectionView, RebuildState, RoleChangeRequest, Rotated, UserList, UserView,
+    ProjectionList, ProjectionView, RebuildState, RebuildView, RoleChangeRequest, Rotated,
+    UserList, UserView,
 };
 pub use api_types::auth::{LoginRequest, Me, RegisterRequest, Token};
 pub use api_types::creatures::{

@@ -3,12 +3,14 @@
 //! with their roles.
 
 use crate::api::types::{
-    ProjectionList, ProjectionView, RebuildState, RoleChangeRequest, Rotated, UserList, UserView,
+    ProjectionList, ProjectionView, RebuildState, RebuildView, RoleChangeRequest, Rotated,
+    UserList, UserView,
 };
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
 use crate::app::use_api;
 use crate::components::page::use_page_title;
 use crate::components::status::{Empty, ErrorBanner, Loading};
+use crate::format;
 use crate::live::use_live;
 use crate::pages::login::LoginQuery;
 use crate::route::Route;
@@ -216,10 +218,38 @@ fn rebuild_progress(projection: &ProjectionView) -> Html {
                     { format!(" · {} events a second", count(rebuild.events_per_second.round() as i64)) }
                 }
             </span>
+            <span class="progress-when" data-testid="rebuild-when">{ rebuild_when(rebuild) }</span>
             if let Some(error) = &rebuild.error {
                 <p class="field-error">{ error.clone() }</p>
             }
         </div>
+    }
+}
+
+/// When a rebuild started or finished and how long it took (or has left), in words, with the
+/// exact time on hover.
+fn rebuild_when(rebuild: &RebuildView) -> Html {
+    let at = |time: &chrono::DateTime<chrono::Utc>| {
+        html! { <time datetime={format::iso(time)} title={format::when(time)}>{ format::ago(time) }</time> }
+    };
+    match rebuild.finished_at {
+        Some(finished) => {
+            let took = (finished - rebuild.started_at).num_milliseconds() as f64 / 1000.0;
+            let verb = match rebuild.state {
+                RebuildState::Done => "Finished",
+                RebuildState::Cancelled => "Cancelled",
+                _ => "Stopped",
+            };
+            html! { <>{ format!("{verb} ") }{ at(&finished) }{ format!(" · took {}", format::duration(took)) }</> }
+        }
+        None => html! {
+            <>
+                {"Started "}{ at(&rebuild.started_at) }
+                if let Some(left) = rebuild.eta_seconds {
+                    { format!(" · about {} left", format::duration(left)) }
+                }
+            </>
+        },
     }
 }
 
