@@ -105,6 +105,24 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<CreatureView>, QueryE
     Ok(row.map(CreatureView::from))
 }
 
+/// Splits a search into what `websearch_to_tsquery` reads (whole words, `"phrases"`, `or`,
+/// `-word`) and a last word still being typed, which matches as a prefix: `smau` finds Smaug.
+/// A last word inside an open quote, negated, or followed by a space is a whole word.
+fn search_terms(q: &str) -> (Option<&str>, Option<&str>) {
+    let open_quote = q.matches('"').count() % 2 == 1;
+    let start = q.rfind(char::is_whitespace).map_or(0, |at| at + 1);
+    let last = &q[start..];
+    let typing = !open_quote
+        && !last.is_empty()
+        && !last.eq_ignore_ascii_case("or")
+        && last.chars().all(char::is_alphanumeric);
+    if !typing {
+        return (Some(q), None);
+    }
+    let rest = q[..start].trim_end();
+    ((!rest.is_empty()).then_some(rest), Some(last))
+}
+
 /// A page of unarchived creatures matching the filter, newest first.
 pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage, QueryError> {
     let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
@@ -122,7 +140,11 @@ pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage
         .map(|cursor| cursor.key());
     let sql = format!(
         "{SELECT} WHERE NOT c.archived \
-           AND ($1::text IS NULL OR c.search @@ websearch_to_tsquery('english', $1)) \
+           AND (($1::text IS NULL AND $8::text IS NULL) OR c.search @@ CASE \
+                WHEN $8 IS NULL THEN websearch_to_tsquery('english', $1) \
+                WHEN $1 IS NULL THEN to_tsquery('english', quote_literal($8) || ':*') \
+                ELSE websearch_to_tsquery('english', $1) \
+                     && to_tsquery('english', quote_literal($8) || ':*') END) \
            AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM proj_creatures.creature_tags ct \
                 JOIN proj_creatures.tags t ON t.id = ct.tag_id AND NOT t.deleted \
                 WHERE ct.creature_id = c.id AND lower(t.name) = lower($2))) \
@@ -131,14 +153,19 @@ pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage
            AND ($5::timestamptz IS NULL OR (c.created_at, c.id) < ($5, $6)) \
          ORDER BY c.created_at DESC, c.id DESC LIMIT $7"
     );
+    let (words, prefix) = filter
+        .q
+        .as_ref()
+        .map_or((None, None), |q| search_terms(q.as_str()));
     let rows = sqlx::query_as::<_, CreatureRow>(sqlx::AssertSqlSafe(sql))
-        .bind(filter.q.as_ref().map(SearchText::as_str))
+        .bind(words)
         .bind(filter.tag.as_ref().map(TagName::as_str))
         .bind(filter.species.as_ref().map(Species::as_str))
         .bind(filter.owner)
         .bind(after.map(|(created_at, _)| created_at))
         .bind(after.map(|(_, id)| id))
         .bind(limit + 1)
+        .bind(prefix)
         .fetch_all(pool)
         .await?;
     let mut items: Vec<CreatureView> = rows.into_iter().map(CreatureView::from).collect();
@@ -151,4 +178,19 @@ pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage
         None
     };
     Ok(CreaturePage { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_terms;
+
+    #[test]
+    fn the_last_word_being_typed_is_a_prefix_and_the_rest_whole_words() {
+        assert_eq!(search_terms("smau"), (None, Some("smau")));
+        assert_eq!(search_terms("red drag"), (Some("red"), Some("drag")));
+        assert_eq!(search_terms("red dragon "), (Some("red dragon "), None));
+        assert_eq!(search_terms("\"red dra"), (Some("\"red dra"), None));
+        assert_eq!(search_terms("dragon -wyrm"), (Some("dragon -wyrm"), None));
+        assert_eq!(search_terms("owl or"), (Some("owl or"), None));
+    }
 }

@@ -113,6 +113,25 @@ async fn filters_and_search_find_the_right_creatures_and_never_archived_ones() {
         vec!["Glaurung", "Smaug"],
         "stemmed: `dragons` finds species `dragon` and the word in a description"
     );
+    for (typed, found) in [
+        ("sma", vec!["Smaug"]),
+        ("gold moun", vec!["Smaug"]),
+        ("shadowfax lo", vec!["Shadowfax"]),
+        ("\"gold moun", vec![]),
+    ] {
+        assert_eq!(
+            names(
+                &fixture,
+                CreatureFilter {
+                    q: Some(SearchText::parse(typed).unwrap()),
+                    ..filter()
+                }
+            )
+            .await,
+            found,
+            "typing {typed:?}: the last word is a prefix, outside a quoted phrase"
+        );
+    }
     assert_eq!(
         names(
             &fixture,
