@@ -8,6 +8,8 @@ mod conventions;
 
 pub use bodies::*;
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -47,6 +49,22 @@ impl utoipa::Modify for Bearer {
             .get_or_insert_with(Default::default)
             .add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
+}
+
+/// Whether a route answers `method` at `path` (a route's template, as `MatchedPath` has it).
+pub fn is_operation(method: &axum::http::Method, path: &str) -> bool {
+    static OPERATIONS: LazyLock<HashSet<(String, String)>> = LazyLock::new(|| {
+        let (_, openapi) = crate::http::api().split_for_parts();
+        let paths = serde_json::to_value(&openapi.paths).unwrap_or_default();
+        let mut operations = HashSet::new();
+        for (path, item) in paths.as_object().into_iter().flatten() {
+            for method in item.as_object().into_iter().flat_map(|item| item.keys()) {
+                operations.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        operations
+    });
+    OPERATIONS.contains(&(method.as_str().to_owned(), path.to_owned()))
 }
 
 /// The whole document, as served.
