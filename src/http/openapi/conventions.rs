@@ -65,6 +65,15 @@ fn shared(operation: &mut Value, command: bool) {
         operation["parameters"] = json!([]);
     }
     let parameters = operation["parameters"].as_array_mut().expect("an array");
+    // A parameter travels as text, which cannot be JSON's null: an optional one is absent.
+    for parameter in parameters.iter_mut() {
+        if let Some(types) = parameter["schema"]["type"].as_array_mut() {
+            types.retain(|kind| kind != "null");
+            if let [only] = types.as_slice() {
+                parameter["schema"]["type"] = only.clone();
+            }
+        }
+    }
     if command {
         parameters.push(reference("parameters", "IdempotencyKey"));
     }
@@ -75,6 +84,14 @@ fn shared(operation: &mut Value, command: bool) {
     let Some(responses) = operation["responses"].as_object_mut() else {
         return;
     };
+    // A command scopes its `Idempotency-Key` to the caller, so a token sent is checked even
+    // where none is needed.
+    if command && !responses.contains_key("401") {
+        responses.insert(
+            "401".into(),
+            json!({"description": "An `Authorization` header was sent whose token is malformed, invalid, expired or of an ended session (`/problems/unauthorized`); the operation needs none."}),
+        );
+    }
     for (status, response) in responses {
         let status: u16 = status.parse().unwrap_or(0);
         let headers = &mut response["headers"];
