@@ -5,11 +5,15 @@ use domain::creature::CreatureEvent;
 use domain::{CreatureId, DecodeError, DomainEvent, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 /// A creature (`GET /creatures/{id}`, and each item of a page).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CreatureView {
     /// Its id.
+    #[schema(value_type = uuid::Uuid)]
     pub id: CreatureId,
     /// Its name.
     pub name: String,
@@ -18,6 +22,7 @@ pub struct CreatureView {
     /// Its description.
     pub description: String,
     /// Its traits (a flat JSON object).
+    #[schema(value_type = crate::traits::Traits)]
     pub traits: Value,
     /// Who registered it.
     pub owner: OwnerView,
@@ -38,31 +43,38 @@ pub struct CreatureView {
 }
 
 /// A creature's owner.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OwnerView {
     /// The user's id.
+    #[schema(value_type = uuid::Uuid)]
     pub id: UserId,
     /// Their display name (unknown until their registration is projected).
+    #[schema(required = true)]
     pub display_name: Option<String>,
 }
 
 /// A creature's avatar.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AvatarView {
-    /// `none`, `pending`, `ready` or `failed`.
+    /// `pending` while a requested avatar is being generated, `ready` when the latest request
+    /// succeeded, `failed` when it failed, `none` before any.
+    #[schema(value_type = AvatarState)]
     pub state: String,
     /// Where the latest generated image is (also while a newer one is pending).
+    #[schema(required = true)]
     pub url: Option<String>,
     /// Why the latest request failed.
+    #[schema(required = true)]
     pub failure: Option<String>,
 }
 
 /// A page of creatures (`GET /creatures`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CreaturePage {
     /// The creatures, newest first.
     pub items: Vec<CreatureView>,
     /// The cursor of the next page, if there is one.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -78,12 +90,35 @@ pub enum ActorRef {
     System,
 }
 
+impl PartialSchema for ActorRef {
+    fn schema() -> RefOr<Schema> {
+        let kind = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["anonymous", "user", "system"]));
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("Who did it; `id` only for `user`."))
+            .property("kind", kind)
+            .required("kind")
+            .property(
+                "id",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for ActorRef {}
+
 /// One event of a creature's history (fields in the order they are sent).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {
     /// Who caused it.
     pub actor: ActorRef,
     /// Its data, in the current schema.
+    #[schema(value_type = Object)]
     pub data: Value,
     /// Its global position.
     pub position: i64,
@@ -104,27 +139,34 @@ impl HistoryEntry {
 }
 
 /// `GET /creatures/{id}/history`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct History {
     /// The events, oldest first.
     pub events: Vec<HistoryEntry>,
 }
 
 /// `POST /creatures`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCreatureRequest {
-    /// Its name.
+    /// Its name: 1-80 characters after trimming, no control characters.
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
-    /// Its species.
+    /// Its species: 1-80 characters after trimming, no control characters.
+    #[schema(min_length = 1, max_length = 80)]
     pub species: String,
-    /// Its description (empty when left out).
+    /// Its description (empty when left out): at most 2000 characters after trimming; line
+    /// breaks and tabs allowed, other control characters not.
+    #[schema(max_length = 2000)]
     #[serde(default)]
     pub description: String,
     /// Its traits, a flat JSON object (empty when left out).
     #[serde(default = "empty_object")]
+    #[schema(value_type = crate::traits::Traits)]
     pub traits: Value,
-    /// Names of tags to attach (none when left out).
+    /// Names of existing tags to attach (none when left out), matched case-insensitively;
+    /// duplicates are attached once.
+    #[schema(max_items = 32)]
     #[serde(default)]
     pub tags: Vec<String>,
 }
@@ -134,15 +176,34 @@ fn empty_object() -> Value {
 }
 
 /// `PATCH /creatures/{id}`: the fields to change (absent or `null`: unchanged).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCreatureRequest {
-    /// A new name.
+    /// A new name: 1-80 characters after trimming, no control characters.
+    #[schema(min_length = 1, max_length = 80)]
     pub name: Option<String>,
-    /// A new species.
+    /// A new species: 1-80 characters after trimming, no control characters.
+    #[schema(min_length = 1, max_length = 80)]
     pub species: Option<String>,
-    /// A new description.
+    /// A new description: at most 2000 characters after trimming.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// New traits (they replace the old ones).
+    #[schema(value_type = Option<crate::traits::Traits>)]
     pub traits: Option<Value>,
+}
+
+/// A creature's avatar state (in the OpenAPI document).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum AvatarState {
+    /// None was ever requested.
+    None,
+    /// One is being generated.
+    Pending,
+    /// The latest request succeeded.
+    Ready,
+    /// The latest request failed.
+    Failed,
 }

@@ -6,4 +6,5 @@ pub mod admin;
 pub mod auth;
 pub mod creatures;
 pub mod tags;
+mod traits;
 pub mod updates;

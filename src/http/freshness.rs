@@ -32,17 +32,21 @@ impl<S: Send + Sync> FromRequestParts<S> for MinPosition {
             .headers
             .get("x-min-position")
             .map(|value| value.to_str().unwrap_or_default().to_owned());
-        let Some(text) = from_query.or(from_header) else {
-            return Ok(MinPosition(None));
+        // Each one given must be a position, even the header the query wins over.
+        let parse = |text: String| {
+            text.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|position| *position >= 0)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "min_position must be a position (a whole number ≥ 0)".into(),
+                    )
+                })
         };
-        text.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|position| *position >= 0)
-            .map(|position| MinPosition(Some(position)))
-            .ok_or_else(|| {
-                ApiError::BadRequest("min_position must be a position (a whole number ≥ 0)".into())
-            })
+        let from_header = from_header.map(parse).transpose()?;
+        let from_query = from_query.map(parse).transpose()?;
+        Ok(MinPosition(from_query.or(from_header)))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod json;
 pub mod live;
 pub mod metrics;
 mod middleware;
+pub mod openapi;
 pub mod problem;
 pub mod progress;
 mod routes;
@@ -20,13 +21,16 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use state::AppState;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The whole API.
-pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
-    Router::new()
+/// Every route with its documentation: the router is built from it, and so is the OpenAPI
+/// document (each handler is routed at the path and method of its `#[utoipa::path]`).
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(routes::health::router())
         .merge(routes::openapi::router())
         .merge(routes::auth::router())
@@ -37,6 +41,12 @@ pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
         .merge(routes::admin_log::router())
         .merge(routes::observability::router())
         .merge(routes::updates::router())
+}
+
+/// The whole API.
+pub fn router(state: AppState, allowed_origins: &[String]) -> Router {
+    let (routes, _) = api().split_for_parts();
+    routes
         .fallback(routes::not_found)
         .layer(axum::middleware::from_fn_with_state(
             idempotency::IdempotencyState::of(&state),

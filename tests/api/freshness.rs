@@ -2,7 +2,7 @@
 //! waiting reads are answered by the projections' progress notices, not by polling.
 
 use crate::helpers::{
-    TestApp, TestUser, assert_problem, spawn_app_with, test_config, test_redis,
+    TestApp, TestUser, assert_problem, spawn_app, spawn_app_with, test_config, test_redis,
     until_the_api_listens,
 };
 use futures::StreamExt;
@@ -137,4 +137,20 @@ async fn waiting_reads_are_answered_by_one_progress_notice_without_polling() {
         .unwrap(),
         "the database never said so"
     );
+}
+
+// Found by schemathesis: a malformed `X-Min-Position` was let through when the query also
+// gave `min_position` (the query wins, but each one given must be a position).
+#[tokio::test]
+async fn a_malformed_header_is_refused_even_beside_the_query() {
+    let app = spawn_app().await;
+    for header in ["", "soon", "-1"] {
+        let response = app
+            .request(Method::GET, "/tags?min_position=0", None)
+            .header("x-min-position", header)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST).await;
+    }
 }

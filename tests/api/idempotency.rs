@@ -537,3 +537,28 @@ async fn a_token_in_an_answer_is_stored_without_its_signature_whichever_path_sto
     assert_eq!(replay.json::<Value>().await.unwrap(), first);
     assert_eq!(app.event_count().await, before);
 }
+
+// Found by schemathesis: a method the route does not have, sent with a key used before,
+// answered 422 (`idempotency-key-reused`) instead of 405.
+#[tokio::test]
+async fn a_method_the_route_lacks_is_405_whatever_its_key() {
+    let app = spawn_app().await;
+    let user = app.user("ada").await;
+    let body = json!({"name": "Smaug", "species": "dragon"});
+    let created = post_keyed(&app, &user, "used-once", &body).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    for method in [Method::PUT, Method::TRACE] {
+        let response = app
+            .request(method.clone(), "/creatures", Some(&user.token))
+            .header("idempotency-key", "used-once")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} /creatures"
+        );
+    }
+}

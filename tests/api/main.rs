@@ -26,6 +26,7 @@ mod rebuild;
 mod recovery;
 mod redis_outage;
 mod refresh;
+mod schemathesis;
 mod sessions;
 mod tokens;
 mod users;

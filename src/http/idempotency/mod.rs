@@ -154,8 +154,14 @@ async fn run_keyed(
     request: Request,
     next: Next,
 ) -> Result<Response, Response> {
-    // A path no route matches runs no command: it answers 404 and stores nothing.
-    let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
+    // A path no route matches, or a method its route lacks, runs no command: it answers 404
+    // or 405 and stores nothing.
+    let Some(route) = request
+        .extensions()
+        .get::<MatchedPath>()
+        .filter(|route| crate::http::openapi::is_operation(request.method(), route.as_str()))
+        .cloned()
+    else {
         return Ok(next.run(request).await);
     };
     let (mut parts, body) = request.into_parts();

@@ -4,27 +4,28 @@ use crate::http::command::{accepted, run};
 use crate::http::extract::{Admin, CorrelationId, parse_id};
 use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
+use crate::http::openapi::{Accepted, EventPage};
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use api_types::admin::{RoleChangeRequest, UserList};
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, patch};
 use commands::handler::Command;
 use domain::Role;
 use domain::user::{User, UserCommand};
 use domain::values::ValidationError;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// `GET /events`, `GET /admin/users`, `PATCH /admin/users/{id}`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/events", get(events))
-        .route("/admin/users", get(users))
-        .route("/admin/users/{id}", patch(change_role))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(events))
+        .routes(routes!(users))
+        .routes(routes!(change_role))
 }
 
 /// The most events one page may hold.
@@ -37,6 +38,26 @@ struct EventsQuery {
 }
 
 /// The global log in position order, paged by position (`after` = the last position seen).
+#[utoipa::path(
+    get,
+    path = "/events",
+    operation_id = "getEvents",
+    tag = "admin",
+    summary = "The global event log",
+    description = "Admins only. Every event of every stream (creatures, users, tags and the audit log), in global position order, straight from the event store, a page at a time. Pass the last position seen as `after` (the previous page's `next_after`) to read on. Each event comes with its stream, version, type, schema version, metadata (who did it, in which request, with which idempotency key) and its data as stored, in the schema of its `schema_version` (not upcast). Positions only grow but may have gaps (rolled-back transactions), and they are given at insert, not at commit: an event of a transaction still running when a page was read may later show up below that page's last position, so a page read at the very head of the log may miss it.",
+    params(
+        ("after" = Option<i64>, Query, description = "The last position seen: the page starts with the first event after it. A negative value counts as 0."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "The most events in the page, 1–1000 (else 422)."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of events, oldest first.", body = EventPage),
+        (status = 400, description = "`after` or `limit` is not a whole number (a bare problem with `type` `about:blank`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is not an admin."),
+        (status = 422, description = "`limit` is not between 1 and 1000 (`/problems/validation-failed`, field `limit`)."),
+    )
+)]
 async fn events(
     State(state): State<AppState>,
     _admin: Admin,
@@ -73,12 +94,50 @@ async fn events(
     Ok(Json(json!({ "events": events, "next_after": next_after })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/users",
+    operation_id = "getUsers",
+    tag = "admin",
+    summary = "Every user",
+    description = "Admins only. Every registered user with their role, oldest first, read from the users projection (so a recent registration or role change may not show yet; this read takes no `min_position`). Never password hashes or other secrets.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The users.", body = UserList),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is not an admin."),
+    )
+)]
 async fn users(State(state): State<AppState>, _admin: Admin) -> Result<Json<UserList>, ApiError> {
     let users = projections::users::list(&state.pool).await?;
     Ok(Json(UserList { users }))
 }
 
 /// Gives a user another role, as a `UserRoleChanged` event.
+#[utoipa::path(
+    patch,
+    path = "/admin/users/{id}",
+    operation_id = "changeUserRole",
+    tag = "admin",
+    summary = "Change a user's role",
+    description = "Admins only. Gives the user another role, recorded as a `UserRoleChanged` event in the user's stream with the admin's id in its metadata. Giving the role they already have records nothing (the answer carries their current version). Access tokens carry the role they were issued with, so the new role applies to tokens issued afterwards. `GET /admin/users` shows it once the users projection has applied `position`. A role change ends every session of the user: their earlier tokens are refused, so a demoted admin loses admin rights at once.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The user's id. A value that is not a UUID names nothing and gives 404."),
+    ),
+    request_body(content = RoleChangeRequest, description = "The new role."),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The role was changed (or was already this one).", body = Accepted),
+        (status = 400, description = "The body is not valid JSON, or `Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is not an admin."),
+        (status = 404, description = "No such user."),
+        (status = 409, description = "A request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`); retry shortly."),
+        (status = 413, description = "The body is over 64 KiB (`/problems/payload-too-large`)."),
+        (status = 415, description = "The body is not sent as `Content-Type: application/json` (`/problems/unsupported-media-type`)."),
+        (status = 422, description = "The role is neither `user` nor `admin` (`/problems/validation-failed`, field `role`), or the body has the wrong shape or an unknown field (`/problems/unprocessable-body`), or the `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
 async fn change_role(
     State(state): State<AppState>,
     Admin(admin): Admin,

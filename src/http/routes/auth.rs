@@ -5,29 +5,30 @@ use crate::http::command::accepted;
 use crate::http::extract::{Authenticated, ClientAddress, CorrelationId};
 use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
+use crate::http::openapi::{Accepted, PasswordChanged, Registered};
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use api_types::auth::{LoginRequest, Me, PasswordChangeRequest, RegisterRequest, Token};
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post, put};
 use commands::handler::Command;
 use commands::idempotency::AnswerTemplate;
 use domain::user::User;
 use domain::values::{DisplayName, Email, Password, ValidationError};
 use domain::{Actor, Role, UserId};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// `/auth/…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/register", post(register))
-        .route("/auth/login", post(login))
-        .route("/auth/me", get(me))
-        .route("/auth/password", put(change_password))
-        .route("/auth/logout-all", post(logout_all))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(logout_all))
 }
 
 /// Collects every field's error, so a form can show them all at once.
@@ -50,6 +51,25 @@ fn parse_registration(body: &RegisterRequest) -> Result<Registration, ApiError> 
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/register",
+    operation_id = "register",
+    tag = "auth",
+    summary = "Register a user account",
+    description = "Registers an ordinary user (role `user`). Every invalid field is reported at once in `errors`. Unknown body fields are ignored.",
+    request_body(content = RegisterRequest, description = "The new account."),
+    responses(
+        (status = 201, description = "The user was registered.", body = Registered),
+        (status = 400, description = "The body is not valid JSON, or `Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 409, description = "A user with this e-mail address exists already (`/problems/email-taken`), or a request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`; retry shortly)."),
+        (status = 413, description = "The body is over 64 KiB (`/problems/payload-too-large`)."),
+        (status = 415, description = "The body is not sent as `Content-Type: application/json` (`/problems/unsupported-media-type`)."),
+        (status = 422, description = "A field is invalid (`/problems/validation-failed`, with `errors`), or the body has the wrong shape (`/problems/unprocessable-body`), or the `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+        (status = 429, description = "Too many registrations from this client address (`/problems/too-many-requests`); retry after `Retry-After` seconds.", headers(("Retry-After" = i64, description = "Seconds until the limit's window ends."))),
+        (status = 503, description = "Every slot for password hashing is taken (`/problems/busy`; retry in a second), or the database does not answer (`/problems/service-unavailable`)."),
+    )
+)]
 async fn register(
     State(state): State<AppState>,
     correlation: CorrelationId,
@@ -87,6 +107,25 @@ async fn register(
 
 /// Logs in. Limited per client address (every attempt) and per account (failures), before
 /// any bcrypt work: a limited attempt is 429 and costs nothing.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    operation_id = "login",
+    tag = "auth",
+    summary = "Log in and get an access token",
+    request_body(content = LoginRequest, description = "The credentials."),
+    responses(
+        (status = 200, description = "An access token.", body = Token),
+        (status = 400, description = "The body is not valid JSON, or `Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "Wrong e-mail or password (which one is not said).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 409, description = "A request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`); retry shortly."),
+        (status = 413, description = "The body is over 64 KiB (`/problems/payload-too-large`)."),
+        (status = 415, description = "The body is not sent as `Content-Type: application/json` (`/problems/unsupported-media-type`)."),
+        (status = 422, description = "The body has the wrong shape, e.g. a field is missing (`/problems/unprocessable-body`), or the `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+        (status = 429, description = "Too many attempts from this client address, or too many failures for this account (`/problems/too-many-requests`); retry after `Retry-After` seconds.", headers(("Retry-After" = i64, description = "Seconds until the limit's window ends."))),
+        (status = 503, description = "Every slot for password hashing is taken (`/problems/busy`; retry in a second), or the database does not answer (`/problems/service-unavailable`)."),
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     client: ClientAddress,
@@ -127,6 +166,19 @@ async fn login(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/auth/me",
+    operation_id = "getMe",
+    tag = "auth",
+    summary = "The caller's account",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller.", body = Me),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 404, description = "The token's user does not exist (`user not found`)."),
+    )
+)]
 async fn me(State(state): State<AppState>, caller: Authenticated) -> Result<Json<Me>, ApiError> {
     let loaded = state.commands.store().load::<User>(caller.0.sub).await?;
     let user = loaded.state.0.ok_or(ApiError::NotFound("user"))?;
@@ -139,6 +191,27 @@ async fn me(State(state): State<AppState>, caller: Authenticated) -> Result<Json
     }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/auth/password",
+    operation_id = "changePassword",
+    tag = "auth",
+    summary = "Change the caller's password",
+    description = "The new password is validated first, then the current one is checked. Every session of the user ends: tokens issued earlier, this one included, are refused from then on. The answer carries an access token of the new session, so the device that changed the password stays logged in; every other device logs in again with the new password.",
+    request_body(content = PasswordChangeRequest, description = "The current and the new password."),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The password was changed; `id` is the user's id, `access_token` a token of the new session.", body = PasswordChanged),
+        (status = 400, description = "The body is not valid JSON, or `Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The current password is wrong."),
+        (status = 409, description = "A request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`); retry shortly."),
+        (status = 413, description = "The body is over 64 KiB (`/problems/payload-too-large`)."),
+        (status = 415, description = "The body is not sent as `Content-Type: application/json` (`/problems/unsupported-media-type`)."),
+        (status = 422, description = "The new password is refused (`/problems/validation-failed`, field `new_password`), or the body has the wrong shape (`/problems/unprocessable-body`), or the `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+        (status = 503, description = "Every slot for password hashing is taken (`/problems/busy`; retry in a second), or the database does not answer (`/problems/service-unavailable`)."),
+    )
+)]
 async fn change_password(
     State(state): State<AppState>,
     caller: Authenticated,
@@ -182,6 +255,22 @@ async fn change_password(
 
 /// Ends every session of the caller, this one included: every token issued to them so far
 /// is refused from now on.
+#[utoipa::path(
+    post,
+    path = "/auth/logout-all",
+    operation_id = "logoutEverywhere",
+    tag = "auth",
+    summary = "End every session of the caller (log out everywhere)",
+    description = "Records `UserSessionsEnded` in the caller's stream: every token issued to the caller so far, this one included, is refused from then on, on every API instance (at once on this one; on others when PostgreSQL's NOTIFY or Redis tells them, within a second at most). Log in again to get a new token.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The sessions ended; `id` is the user's id.", body = Accepted),
+        (status = 400, description = "`Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 409, description = "A request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`); retry shortly."),
+        (status = 422, description = "The `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
 async fn logout_all(
     State(state): State<AppState>,
     caller: Authenticated,

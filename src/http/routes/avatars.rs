@@ -10,6 +10,24 @@ use axum::response::{IntoResponse, Response};
 use sqlx::Row;
 
 /// Serves the image, or 304 when the client has it already.
+#[utoipa::path(
+    get,
+    path = "/creatures/{id}/avatar",
+    operation_id = "getAvatar",
+    tag = "creatures",
+    summary = "The creature's avatar image",
+    description = "Anonymous. Serves the creature's latest generated avatar image (SVG or PNG) as the creatures projection has it, so right after `AvatarGenerated` it may briefly still serve the previous image. Use the URL in the creature's `avatar.url` (`/creatures/{id}/avatar?v=<hash prefix>`): its `v` changes with the image, so the response is cacheable for good (`Cache-Control: public, max-age=31536000, immutable`). Revalidate with `If-None-Match` and the `ETag` (the quoted SHA-256 of the bytes): a match answers 304 without a body.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
+        ("v" = Option<String>, Query, description = "Cache-busting prefix of the image's hash, as in `avatar.url`. Ignored by the server: the current image is always served."),
+        ("If-None-Match" = Option<String>, Header, description = "One or more entity tags (comma-separated) or `*`; if one equals the current `ETag` (or is `*`), the answer is 304."),
+    ),
+    responses(
+        (status = 200, description = "The image.", content((String = "image/svg+xml"), (String = "image/png")), headers(("ETag" = String, description = "The quoted SHA-256 (hex) of the image's bytes, e.g. `\"9f86d0...\"`."), ("Cache-Control" = String, description = "Always `public, max-age=31536000, immutable`: the URL in the creature's `avatar.url` carries `?v=<hash prefix>`, so a new avatar has a new URL."))),
+        (status = 304, description = "Not Modified: `If-None-Match` matches the current `ETag`; no body.", headers(("ETag" = String, description = "The quoted SHA-256 (hex) of the image's bytes, e.g. `\"9f86d0...\"`."), ("Cache-Control" = String, description = "Always `public, max-age=31536000, immutable`: the URL in the creature's `avatar.url` carries `?v=<hash prefix>`, so a new avatar has a new URL."))),
+        (status = 404, description = "The creature has no generated avatar yet, or there is no such creature (`/problems/not-found`)."),
+    )
+)]
 pub async fn avatar(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -4,17 +4,16 @@ use crate::http::command::{accepted, run};
 use crate::http::extract::{Authenticated, CorrelationId, IfMatch, parse_id};
 use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
+use crate::http::openapi::Accepted;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use api_types::creatures::{
     ActorRef, CreateCreatureRequest, History, HistoryEntry, UpdateCreatureRequest,
 };
-use axum::Router;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use axum::routing::{get, post, put};
 use commands::CommandHandler;
 use commands::handler::Command;
 use domain::creature::{
@@ -22,27 +21,18 @@ use domain::creature::{
 };
 use domain::values::{CreatureName, Description, Species, TagName, Traits, ValidationError};
 use domain::{Actor, DomainEvent, TagId, UniqueSet};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// `/creatures` and everything below it.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/creatures", post(create).get(super::creature_reads::list))
-        .route(
-            "/creatures/{id}",
-            get(super::creature_reads::get)
-                .patch(update)
-                .delete(archive),
-        )
-        .route(
-            "/creatures/{id}/tags/{tag}",
-            put(attach_tag).delete(detach_tag),
-        )
-        .route(
-            "/creatures/{id}/avatar",
-            get(super::avatars::avatar).post(request_avatar),
-        )
-        .route("/creatures/{id}/history", get(history))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, super::creature_reads::list))
+        .routes(routes!(super::creature_reads::get, update, archive))
+        .routes(routes!(attach_tag, detach_tag))
+        .routes(routes!(super::avatars::avatar, request_avatar))
+        .routes(routes!(history))
 }
 
 /// Collects the errors of several fields parsed one by one.
@@ -122,6 +112,25 @@ impl Caller {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/creatures",
+    operation_id = "createCreature",
+    tag = "creatures",
+    summary = "Register a creature",
+    description = "The caller becomes the creature's owner. Records `CreatureRegistered`, one `CreatureTagged` per distinct tag, and `AvatarRequested`. Every invalid field is reported at once in `errors`.",
+    request_body(content = CreateCreatureRequest, description = "The creature."),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The creature was registered.", body = Accepted, headers(("Location" = String, description = "The new creature's path, `/creatures/{id}`."))),
+        (status = 400, description = "The body is not valid JSON, or `Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 409, description = "A request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`); retry shortly."),
+        (status = 413, description = "The body is over 64 KiB (`/problems/payload-too-large`)."),
+        (status = 415, description = "The body is not sent as `Content-Type: application/json` (`/problems/unsupported-media-type`)."),
+        (status = 422, description = "A field is invalid, including more than 32 tags or a tag name no tag holds (`/problems/validation-failed`, with `errors`), or the body has the wrong shape or an unknown field (`/problems/unprocessable-body`), or the `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -181,6 +190,31 @@ async fn create(
         .await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/creatures/{id}",
+    operation_id = "updateCreature",
+    tag = "creatures",
+    summary = "Change a creature's details",
+    description = "Owner or admin. Partial update: only the given fields change, and fields equal to the current value record no event. At least one field must be given. With `If-Match`, the command is refused unless the creature is at that version.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
+        ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]+\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
+    ),
+    request_body(content = UpdateCreatureRequest, description = "The fields to change."),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changes were recorded (or there was nothing to change).", body = Accepted),
+        (status = 400, description = "The body is not valid JSON, or `If-Match` is not a version number, or `Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is neither the owner nor an admin."),
+        (status = 404, description = "No such creature."),
+        (status = 409, description = "The creature is not at the `If-Match` version (`/problems/version-conflict`, with `current_version`), or it is archived (`/problems/archived`), or a request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`; retry shortly)."),
+        (status = 413, description = "The body is over 64 KiB (`/problems/payload-too-large`)."),
+        (status = 415, description = "The body is not sent as `Content-Type: application/json` (`/problems/unsupported-media-type`)."),
+        (status = 422, description = "A field is invalid, or no field is given (`/problems/validation-failed`, with `errors`), or the body has the wrong shape or an unknown field (`/problems/unprocessable-body`), or the `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
 async fn update(
     caller: Caller,
     IfMatch(expected): IfMatch,
@@ -219,6 +253,28 @@ async fn update(
         .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/creatures/{id}",
+    operation_id = "archiveCreature",
+    tag = "creatures",
+    summary = "Archive a creature",
+    description = "Owner or admin. Records `CreatureArchived`; nothing is deleted. An archived creature accepts no further change. With `If-Match`, the command is refused unless the creature is at that version.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
+        ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]+\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The creature was archived.", body = Accepted),
+        (status = 400, description = "`If-Match` is not a version number, or `Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is neither the owner nor an admin."),
+        (status = 404, description = "No such creature."),
+        (status = 409, description = "The creature is not at the `If-Match` version (`/problems/version-conflict`, with `current_version`), or it is archived already (`/problems/archived`), or a request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`; retry shortly)."),
+        (status = 422, description = "The `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
 async fn archive(
     caller: Caller,
     IfMatch(expected): IfMatch,
@@ -238,6 +294,28 @@ async fn path_tag(state: &AppState, name: &str) -> Result<TagRef, ApiError> {
         .ok_or(ApiError::NotFound("tag"))
 }
 
+#[utoipa::path(
+    put,
+    path = "/creatures/{id}/tags/{tag}",
+    operation_id = "attachTag",
+    tag = "creatures",
+    summary = "Attach a tag to a creature, by the tag's name",
+    description = "Owner or admin. Attaching a tag the creature carries already records nothing.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
+        ("tag" = String, Path, max_length = 40, min_length = 1, description = "The tag's current name (not its id), matched case-insensitively. A name that is not a valid tag name, or that no tag holds now, gives 404."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The tag is attached.", body = Accepted),
+        (status = 400, description = "`Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is neither the owner nor an admin."),
+        (status = 404, description = "No such creature, or no tag holds this name."),
+        (status = 409, description = "The creature is archived (`/problems/archived`), or a request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`; retry shortly)."),
+        (status = 422, description = "The creature carries 32 tags already (`/problems/validation-failed`, field `tags`), or the `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
 async fn attach_tag(
     State(state): State<AppState>,
     caller: Caller,
@@ -250,6 +328,28 @@ async fn attach_tag(
         .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/creatures/{id}/tags/{tag}",
+    operation_id = "detachTag",
+    tag = "creatures",
+    summary = "Detach a tag from a creature, by the tag's name",
+    description = "Owner or admin. Detaching a tag the creature does not carry records nothing.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
+        ("tag" = String, Path, max_length = 40, min_length = 1, description = "The tag's current name (not its id), matched case-insensitively. A name that is not a valid tag name, or that no tag holds now, gives 404."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The tag is not attached.", body = Accepted),
+        (status = 400, description = "`Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is neither the owner nor an admin."),
+        (status = 404, description = "No such creature, or no tag holds this name."),
+        (status = 409, description = "The creature is archived (`/problems/archived`), or a request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`; retry shortly)."),
+        (status = 422, description = "The `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
 async fn detach_tag(
     State(state): State<AppState>,
     caller: Caller,
@@ -268,6 +368,27 @@ async fn detach_tag(
         .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/creatures/{id}/avatar",
+    operation_id = "requestAvatar",
+    tag = "creatures",
+    summary = "Ask for a new avatar",
+    description = "Owner or admin. Asks for a new avatar, which the worker generates: records `AvatarRequested` and answers 202. The creature's `avatar.state` then turns `pending`, and later `ready` (with a new `avatar.url`) or `failed` (with `avatar.failure`), each recorded as an event. Meanwhile the previous image, if any, stays served at its current `avatar.url`.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "The request was recorded; the avatar is generated asynchronously.", body = Accepted),
+        (status = 400, description = "`Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is neither the owner nor an admin."),
+        (status = 404, description = "No such creature."),
+        (status = 409, description = "The creature is archived (`/problems/archived`), or a request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`; retry shortly)."),
+        (status = 422, description = "The `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
 async fn request_avatar(caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
     let command = CreatureCommand::RequestAvatar {
@@ -278,6 +399,21 @@ async fn request_avatar(caller: Caller, Path(id): Path<String>) -> Result<Respon
         .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/creatures/{id}/history",
+    operation_id = "getCreatureHistory",
+    tag = "creatures",
+    summary = "A creature's events, straight from the event store",
+    description = "Every event of the creature's stream, in order, each in its current schema (older payloads are upcast). Archived creatures keep their history.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
+    ),
+    responses(
+        (status = 200, description = "The creature's events, oldest first.", body = History),
+        (status = 404, description = "No such creature."),
+    )
+)]
 async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -1,28 +1,51 @@
 //! Liveness and readiness.
 
 use crate::http::json::Json;
+use crate::http::openapi::{Health, Readiness};
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use serde_json::{Value, json};
 use std::time::Duration;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// `GET /healthz`, `GET /readyz`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
 }
 
 /// The process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "health",
+    summary = "Liveness: the process is up",
+    responses(
+        (status = 200, description = "The process is up.", body = Health),
+    )
+)]
 async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// The process can serve: PostgreSQL must answer (else 503). Redis only speeds things up, so
 /// without it the API is `degraded`, not down.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "health",
+    summary = "Readiness: PostgreSQL answers within a second; Redis is reported",
+    description = "PostgreSQL must answer within a second, else 503. Redis is pinged too (given up after about half a second); it only speeds things up (wake-ups fall back to polling), so without it the API still serves and answers 200 with `status` `degraded` and `checks.redis` `down`.",
+    responses(
+        (status = 200, description = "The process can serve: `ready` with Redis up, `degraded` without it.", body = Readiness),
+        (status = 503, description = "PostgreSQL does not answer within a second (`/problems/service-unavailable`); Redis does not matter here."),
+    )
+)]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
     let (database, redis) = tokio::join!(
