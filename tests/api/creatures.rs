@@ -116,6 +116,127 @@ async fn an_archived_creature_accepts_no_change() {
 }
 
 #[tokio::test]
+async fn an_archived_creature_is_restored_by_its_owner_with_its_tags_and_listed_again() {
+    let app = spawn_app().await;
+    app.start_worker();
+    let owner = app.user("owner").await;
+    let stranger = app.user("stranger").await;
+    app.tag(&owner, "fire").await;
+    let creature = app.creature(&owner, "Smaug").await;
+    let path = format!("/creatures/{creature}");
+    app.send(
+        Method::PUT,
+        &format!("{path}/tags/fire"),
+        Some(&owner.token),
+        None,
+    )
+    .await;
+    let archived: Value = app
+        .expect(
+            Method::DELETE,
+            &path,
+            Some(&owner.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let at = archived["position"].as_i64().unwrap();
+    let restore = format!("{path}/restore");
+    let refused = app
+        .send(Method::POST, &restore, Some(&stranger.token), None)
+        .await;
+    assert_problem(refused, StatusCode::FORBIDDEN).await;
+
+    let archived: api_types::creatures::CreaturePage = app
+        .expect(
+            Method::GET,
+            &format!(
+                "/creatures?owner={}&archived=true&min_position={at}",
+                owner.id
+            ),
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(archived.items.len(), 1, "in its owner's archive");
+
+    let restored: Value = app
+        .expect(
+            Method::POST,
+            &restore,
+            Some(&owner.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let position = restored["position"].as_i64().unwrap();
+    let before = app.event_count().await;
+    let again = app
+        .send(Method::POST, &restore, Some(&owner.token), None)
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "restoring a listed creature"
+    );
+    assert_eq!(app.event_count().await, before, "records nothing");
+
+    let view = app.creature_view(&creature).await;
+    assert!(!view.archived);
+    let listed: api_types::creatures::CreaturePage = app
+        .expect(
+            Method::GET,
+            &format!("/creatures?owner={}&min_position={position}", owner.id),
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].tags, vec!["fire"], "with the tags it had");
+    let history = app.history(&creature).await;
+    assert_eq!(
+        history.events.last().map(|entry| entry.event_type.as_str()),
+        Some("CreatureRestored")
+    );
+}
+
+#[tokio::test]
+async fn archived_true_lists_only_the_archived_creatures() {
+    let app = spawn_app().await;
+    app.start_worker();
+    let owner = app.user("owner").await;
+    let kept = app.creature(&owner, "Kept").await;
+    let gone = app.creature(&owner, "Gone").await;
+    let archived: Value = app
+        .expect(
+            Method::DELETE,
+            &format!("/creatures/{gone}"),
+            Some(&owner.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let position = archived["position"].as_i64().unwrap();
+    let page = |archived: &str| {
+        format!(
+            "/creatures?owner={}&archived={archived}&min_position={position}",
+            owner.id
+        )
+    };
+    for (archived, expected) in [("true", &gone), ("false", &kept)] {
+        let found: api_types::creatures::CreaturePage = app
+            .expect(Method::GET, &page(archived), None, None, StatusCode::OK)
+            .await;
+        let ids: Vec<String> = found.items.iter().map(|item| item.id.to_string()).collect();
+        assert_eq!(ids, vec![expected.clone()], "archived={archived}");
+    }
+    let bad = app.send(Method::GET, &page("maybe"), None, None).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn tags_are_unique_case_insensitively_and_renaming_frees_the_old_name() {
     let app = spawn_app().await;
     let user = app.user("user").await;

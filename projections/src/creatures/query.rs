@@ -27,6 +27,8 @@ pub struct CreatureFilter {
     pub species: Option<Species>,
     /// Only creatures of this owner.
     pub owner: Option<Uuid>,
+    /// The archived creatures instead of the listed ones.
+    pub archived: bool,
     /// Items per page (1–100).
     pub limit: Option<i64>,
     /// Where the page starts.
@@ -123,7 +125,8 @@ fn search_terms(q: &str) -> (Option<&str>, Option<&str>) {
     ((!rest.is_empty()).then_some(rest), Some(last))
 }
 
-/// A page of unarchived creatures matching the filter, newest first.
+/// A page of creatures matching the filter, newest first: the unarchived ones, or only the
+/// archived ones.
 pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage, QueryError> {
     let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
@@ -139,7 +142,7 @@ pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage
         .transpose()?
         .map(|cursor| cursor.key());
     let sql = format!(
-        "{SELECT} WHERE NOT c.archived \
+        "{SELECT} WHERE c.archived = $9 \
            AND (($1::text IS NULL AND $8::text IS NULL) OR c.search @@ CASE \
                 WHEN $8 IS NULL THEN websearch_to_tsquery('english', $1) \
                 WHEN $1 IS NULL THEN to_tsquery('english', quote_literal($8) || ':*') \
@@ -166,6 +169,7 @@ pub async fn list(pool: &PgPool, filter: &CreatureFilter) -> Result<CreaturePage
         .bind(after.map(|(_, id)| id))
         .bind(limit + 1)
         .bind(prefix)
+        .bind(filter.archived)
         .fetch_all(pool)
         .await?;
     let mut items: Vec<CreatureView> = rows.into_iter().map(CreatureView::from).collect();

@@ -18,6 +18,7 @@ pub struct ListQuery {
     tag: Option<String>,
     species: Option<String>,
     owner: Option<String>,
+    archived: Option<bool>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -34,19 +35,20 @@ fn filter_text<T>(
         .transpose()
 }
 
-/// `GET /creatures`: a page of unarchived creatures, newest first.
+/// `GET /creatures`: a page of unarchived (or only archived) creatures, newest first.
 #[utoipa::path(
     get,
     path = "/creatures",
     operation_id = "listCreatures",
     tag = "creatures",
     summary = "A page of creatures, newest first",
-    description = "Unarchived creatures from the creatures projection, newest first (by registration time, then id). Filters combine with AND; an empty filter value is ignored. Pages are keyset-paginated: pass `next_cursor` as `cursor` for the next page (creatures registered meanwhile never shift a page). With `min_position` (or `X-Min-Position`), waits until the projection has applied that position.",
+    description = "Unarchived creatures (or, with `archived=true`, only archived ones) from the creatures projection, newest first (by registration time, then id). Filters combine with AND; an empty filter value is ignored. Pages are keyset-paginated: pass `next_cursor` as `cursor` for the next page (creatures registered meanwhile never shift a page). With `min_position` (or `X-Min-Position`), waits until the projection has applied that position.",
     params(
-        ("q" = Option<String>, Query, max_length = 200, description = "Full-text search over name, species and description (English stemming, web-search syntax: `\"quoted phrase\"`, `or`, `-word`). At most 200 characters; a NUL character gives 422."),
+        ("q" = Option<String>, Query, max_length = 200, description = "Full-text search over name, species and description (English stemming, web-search syntax: `\"quoted phrase\"`, `or`, `-word`; the last word also matches as a prefix while it is typed, outside quotes and negation: `smau` finds Smaug). At most 200 characters; a NUL character gives 422."),
         ("tag" = Option<String>, Query, max_length = 40, description = "Only creatures carrying the tag of this name (its current name, case-insensitively, in Unicode NFKC like tag names). A name no tag could have (a NUL, a forbidden character, mixed scripts) gives 422."),
         ("species" = Option<String>, Query, max_length = 80, description = "Only creatures of this species (whole value, case-insensitively). At most 80 characters; a NUL character gives 422."),
         ("owner" = Option<uuid::Uuid>, Query, description = "Only creatures of this owner (a user id)."),
+        ("archived" = Option<bool>, Query, description = "`true`: the archived creatures instead of the listed ones (an owner's archive, with `owner`). Anything but `true` or `false` gives 400."),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Items per page. Out of range gives 422; not a whole number gives 400."),
         ("cursor" = Option<String>, Query, description = "Where the page starts: a `next_cursor` from an earlier page (opaque)."),
         ("min_position" = Option<i64>, Query, minimum = 0, description = "Read-your-writes: the global position (a command's `position`) the answer must reflect. The read waits, up to a bound, until its projection has applied it, then answers 503 (`/problems/not-yet-consistent`) with `Retry-After`. When both are given, this wins over `X-Min-Position`. A position beyond the log's head (one no command answered with) is 422 at once (`/problems/position-beyond-head`, with the head). Not a whole number >= 0 gives 400."),
@@ -89,6 +91,7 @@ pub async fn list(
         tag,
         species,
         owner,
+        archived: query.archived.unwrap_or(false),
         limit: query.limit,
         cursor: query.cursor,
     };

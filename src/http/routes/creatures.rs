@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(attach_tag, detach_tag))
         .routes(routes!(super::avatars::avatar, request_avatar))
         .routes(routes!(history))
+        .routes(routes!(restore))
 }
 
 /// Collects the errors of several fields parsed one by one.
@@ -259,7 +260,7 @@ async fn update(
     operation_id = "archiveCreature",
     tag = "creatures",
     summary = "Archive a creature",
-    description = "Owner or admin. Records `CreatureArchived`; nothing is deleted. An archived creature accepts no further change. With `If-Match`, the command is refused unless the creature is at that version.",
+    description = "Owner or admin. Records `CreatureArchived`; nothing is deleted. An archived creature accepts no further change but a restore (`POST /creatures/{id}/restore`). With `If-Match`, the command is refused unless the creature is at that version.",
     params(
         ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
         ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]+\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
@@ -283,6 +284,39 @@ async fn archive(
     let id = parse_id(&id, "creature")?;
     caller
         .run(id, CreatureCommand::Archive, expected, StatusCode::OK, None)
+        .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/creatures/{id}/restore",
+    operation_id = "restoreCreature",
+    tag = "creatures",
+    summary = "Restore an archived creature",
+    description = "Owner or admin. Records `CreatureRestored`: the creature is listed again, with the tags it had, and takes changes again. Restoring a creature that is not archived records nothing. With `If-Match`, the command is refused unless the creature is at that version.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
+        ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]+\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The creature was restored (or was not archived).", body = Accepted),
+        (status = 400, description = "`If-Match` is not a version number, or `Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is neither the owner nor an admin."),
+        (status = 404, description = "No such creature."),
+        (status = 409, description = "The creature is not at the `If-Match` version (`/problems/version-conflict`, with `current_version`), or a request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`; retry shortly)."),
+        (status = 422, description = "The `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
+async fn restore(
+    caller: Caller,
+    IfMatch(expected): IfMatch,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id, "creature")?;
+    caller
+        .run(id, CreatureCommand::Restore, expected, StatusCode::OK, None)
         .await
 }
 
