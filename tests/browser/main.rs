@@ -7,6 +7,7 @@
 
 mod accessibility;
 mod admin;
+mod archive;
 mod forms;
 mod gallery;
 mod harness;

@@ -97,6 +97,7 @@ fn switch(route: Route) -> Html {
         Route::EditCreature { id } => {
             html! { <pages::creature_form::CreatureForm id={Some(id)} /> }
         }
+        Route::Mine => html! { <pages::mine::Mine /> },
         Route::Tags => html! { <pages::tags::Tags /> },
         Route::Login => html! { <pages::login::Login /> },
         Route::Register => html! { <pages::register::Register /> },

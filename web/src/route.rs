@@ -24,6 +24,9 @@ pub enum Route {
         /// Its id.
         id: String,
     },
+    /// The signed-in user's creatures (`?archived=true` for the archived ones).
+    #[at("/mine")]
+    Mine,
     /// Tags and their counts.
     #[at("/tags")]
     Tags,

@@ -47,6 +47,7 @@ pub fn nav() -> Html {
                 { link(Route::Gallery, "Gallery") }
                 { link(Route::Tags, "Tags") }
                 if session.me.is_some() {
+                    { link(Route::Mine, "My creatures") }
                     { link(Route::NewCreature, "New creature") }
                 }
                 if session.is_admin() {

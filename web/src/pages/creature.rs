@@ -47,6 +47,8 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
     let busy = use_state(|| false);
     let failure = use_state(|| None::<ApiFailure>);
     let keys = use_mut_ref(IdempotencyKeys::default);
+    // Archived from this page just now: its notice offers "Undo" rather than "Restore".
+    let just_archived = use_state(|| false);
     let as_of = use_location()
         .and_then(|location| location.query::<VersionQuery>().ok())
         .unwrap_or_default();
@@ -193,26 +195,28 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
             );
         })
     };
+    // Archiving asks nothing first: it says what happened and offers to undo it.
     let archive = {
-        let (run, id, name) = (run.clone(), id.clone(), creature_view.name.clone());
+        let (run, id, just_archived) = (run.clone(), id.clone(), just_archived.clone());
         Callback::from(move |_| {
-            let confirmed = web_sys::window()
-                .and_then(|window| {
-                    window
-                        .confirm_with_message(&format!(
-                            "Archive {name}? It leaves the gallery; its history stays."
-                        ))
-                        .ok()
-                })
-                .unwrap_or(false);
-            if confirmed {
-                run(
-                    CommandRequest::new("DELETE", format!("/creatures/{id}"), None),
-                    Some(Route::Gallery),
-                );
-            }
+            just_archived.set(true);
+            run(
+                CommandRequest::new("DELETE", format!("/creatures/{id}"), None),
+                None,
+            );
         })
     };
+    let restore = {
+        let (run, id, just_archived) = (run.clone(), id.clone(), just_archived.clone());
+        Callback::from(move |_| {
+            just_archived.set(false);
+            run(
+                CommandRequest::new("POST", format!("/creatures/{id}/restore"), None),
+                None,
+            );
+        })
+    };
+    let may_restore = session.may_change(creature_view.owner.id) && creature_view.archived;
 
     let owner_name = creature_view
         .owner
@@ -223,6 +227,20 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
         <article class="creature" data-testid="creature-page" data-id={id.clone()}>
             if let Some(error) = &*failure {
                 <ErrorBanner message={error.message()} />
+            }
+            if may_restore {
+                <div class="banner banner-info" role="status" data-testid="archived-notice">
+                    <span>
+                        { if *just_archived {
+                            format!("{} is archived: it has left the gallery. Its page and history stay.", creature_view.name)
+                        } else {
+                            format!("{} is archived: it is not listed in the gallery.", creature_view.name)
+                        } }
+                    </span>
+                    <button class="button button-small" onclick={restore} disabled={*busy}>
+                        { if *just_archived { "Undo" } else { "Restore" } }
+                    </button>
+                </div>
             }
             <div class="creature-hero">
                 <Avatar avatar={creature_view.avatar.clone()} name={creature_view.name.clone()} size="large" />

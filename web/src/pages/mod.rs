@@ -6,6 +6,7 @@ pub mod creature_form;
 pub mod gallery;
 mod history;
 pub mod login;
+pub mod mine;
 pub mod not_found;
 pub mod register;
 pub mod tags;
