@@ -76,3 +76,54 @@ async fn a_creatures_avatar_is_served_with_an_etag_and_long_lived_caching() {
         .await;
     assert_eq!(requested.status(), StatusCode::ACCEPTED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_image_the_creature_had_is_served_by_its_hash_and_no_other() {
+    let app = spawn_app().await;
+    app.start_worker_with(Some(ai_service().await));
+    let owner = app.user("owner").await;
+    let smaug = app.creature(&owner, "Smaug").await;
+    let hoot = app.creature(&owner, "Hoot").await;
+    // The hash of a creature's image, once drawn: its `ETag`.
+    let ready = |id: String| {
+        let app = &app;
+        async move {
+            let url = eventually(
+                Duration::from_secs(20),
+                "the avatar to be ready",
+                || async {
+                    let view = app.creature_view(&id).await;
+                    match view.avatar.url {
+                        Some(url) if view.avatar.state == "ready" => Ok(url),
+                        _ => Err(view.avatar),
+                    }
+                },
+            )
+            .await;
+            let image = app.send(Method::GET, &url, None, None).await;
+            image.headers()["etag"]
+                .to_str()
+                .unwrap()
+                .trim_matches('"')
+                .to_owned()
+        }
+    };
+    let (smaug_sha, hoot_sha) = (ready(smaug.clone()).await, ready(hoot.clone()).await);
+    assert_ne!(smaug_sha, hoot_sha);
+    let by_hash = |id: &str, sha: &str| format!("/creatures/{id}/avatar?sha256={sha}");
+
+    let image = app
+        .send(Method::GET, &by_hash(&smaug, &smaug_sha), None, None)
+        .await;
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(image.headers()["etag"], format!("\"{smaug_sha}\"").as_str());
+    for (id, sha) in [
+        (&smaug, hoot_sha.as_str()),
+        (&smaug, &"0".repeat(64)),
+        (&smaug, "not-a-hash"),
+        (&smaug, &smaug_sha.to_uppercase()),
+    ] {
+        let refused = app.send(Method::GET, &by_hash(id, sha), None, None).await;
+        assert_problem(refused, StatusCode::NOT_FOUND).await;
+    }
+}
