@@ -78,6 +78,32 @@ async fn each_entry_says_what_changed_and_a_version_can_be_linked_to() {
         browser
             .until_text("[data-testid=history-event][data-version='1'] button[aria-pressed=true]", "Creature registered")
             .await;
+        browser
+            .until_text("[data-testid=state-as-of]", "Avatar\nnone")
+            .await;
+
+        // The version whose avatar was painted shows that image, not a word.
+        browser.open(&format!("{}{path}", system.web)).await;
+        browser
+            .until_text("[data-testid=history-event]", "avatar painted")
+            .await;
+        browser
+            .client
+            .find(fantoccini::Locator::XPath(
+                "//li[@data-testid='history-event']/button[contains(., 'avatar painted')]",
+            ))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        browser
+            .until_js(
+                "(() => { const image = document.querySelector('[data-testid=as-of-avatar]');
+                    return image !== null && image.complete && image.naturalWidth > 0
+                        && image.src.includes('sha256='); })()",
+            )
+            .await;
         browser.close().await;
 
         // On a phone, choosing an entry brings the state into view.

@@ -300,7 +300,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                 {
                     match &*history {
                         Some(history) => html! {
-                            <HistoryTimeline events={history.events.clone()}
+                            <HistoryTimeline creature={id.clone()} events={history.events.clone()}
                                 owner={creature_view.owner.id}
                                 owner_name={owner_name.clone()}
                                 me={session.me.as_ref().map(|me| me.id)}

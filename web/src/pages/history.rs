@@ -4,6 +4,7 @@
 //! in the address (`?version=N`), so it can be linked to.
 
 use crate::api::types::{ActorRef, HistoryEntry};
+use crate::app::use_api;
 use crate::format;
 use domain::creature::{AvatarState, Creature, CreatureEvent, CreatureState};
 use domain::{Aggregate, UserId};
@@ -13,6 +14,8 @@ use yew::prelude::*;
 /// Props of [`HistoryTimeline`].
 #[derive(Properties, PartialEq)]
 pub struct HistoryTimelineProps {
+    /// The creature's id.
+    pub creature: AttrValue,
     /// The creature's events, oldest first.
     pub events: Vec<HistoryEntry>,
     /// Its owner.
@@ -30,6 +33,7 @@ pub struct HistoryTimelineProps {
 /// The timeline, and the state as of the selected version.
 #[function_component(HistoryTimeline)]
 pub fn history_timeline(props: &HistoryTimelineProps) -> Html {
+    let api = use_api();
     let as_of = use_node_ref();
     let last = props.events.len().saturating_sub(1);
     let at = props
@@ -103,7 +107,9 @@ pub fn history_timeline(props: &HistoryTimelineProps) -> Html {
             </ol>
             <aside class="as-of" aria-live="polite" data-testid="state-as-of" ref={as_of}>
                 <h3>{ format!("As of version {}", props.events.get(at).map_or(0, |entry| entry.version)) }</h3>
-                { state_view(&folded) }
+                { state_view(&folded, &|sha: &str| {
+                    api.url(&format!("/creatures/{}/avatar?sha256={sha}", props.creature))
+                }) }
             </aside>
         </div>
     }
@@ -244,15 +250,19 @@ fn trait_changes(
     html! { parts.join(" · ") }
 }
 
-fn state_view(creature: &Creature) -> Html {
+/// The state as of a version; `image` is the address of an avatar image by its hash.
+fn state_view(creature: &Creature, image: &dyn Fn(&str) -> String) -> Html {
     let Some(state) = &creature.0 else {
         return html! { <p class="muted">{"Not registered yet."}</p> };
     };
     let avatar = match &state.avatar {
-        None => "none".to_owned(),
-        Some(AvatarState::Pending { .. }) => "being painted".to_owned(),
-        Some(AvatarState::Ready { .. }) => "ready".to_owned(),
-        Some(AvatarState::Failed { reason, .. }) => format!("failed ({reason})"),
+        None => html! { "none" },
+        Some(AvatarState::Pending { .. }) => html! { "being painted" },
+        Some(AvatarState::Ready { image: drawn, .. }) => html! {
+            <img class="as-of-avatar" src={image(&drawn.sha256)} width="96" height="96"
+                alt={format!("{}'s avatar at this version", state.name.as_str())} data-testid="as-of-avatar" />
+        },
+        Some(AvatarState::Failed { reason, .. }) => html! { format!("failed ({reason})") },
     };
     let tags: Vec<&str> = state
         .tags
