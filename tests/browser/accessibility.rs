@@ -104,6 +104,8 @@ async fn every_page_passes_axe_and_each_has_its_title_and_focused_heading() {
                 "#field-name",
             ),
             ("/admin".to_owned(), "Admin", "[data-testid=projection-row]"),
+            ("/mine".to_owned(), "My creatures", ".tabs"),
+            ("/mine?archived=true".to_owned(), "My creatures", ".tabs"),
         ];
         for (path, title, ready) in signed_in {
             check_page(
@@ -125,6 +127,15 @@ async fn every_page_passes_axe_and_each_has_its_title_and_focused_heading() {
                 .await
                 .into_iter()
                 .map(|v| format!("form errors: {v}")),
+        );
+        // And the tag input with its suggestions open.
+        admin.fill("#field-tags", "fi").await;
+        admin.find("#field-tags-options [role=option]").await;
+        failures.extend(
+            violations(&admin, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("tag suggestions: {v}")),
         );
         assert!(failures.is_empty(), "{failures:#?}");
     })
