@@ -9,7 +9,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sqlx::Row;
 
 /// The query of the avatar route.
 #[derive(Deserialize)]
@@ -95,14 +94,13 @@ pub async fn avatar(
     if matches {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     }
-    let row = sqlx::query("SELECT content_type, bytes FROM avatar_images WHERE sha256 = $1")
-        .bind(&sha)
-        .fetch_optional(&state.pool)
-        .await
-        .map_err(internal)?
-        .ok_or(ApiError::NotFound("avatar"))?;
-    let content_type: String = row.get("content_type");
-    let bytes: Vec<u8> = row.get("bytes");
+    let (content_type, bytes): (String, Vec<u8>) =
+        sqlx::query_as("SELECT content_type, bytes FROM avatar_images WHERE sha256 = $1")
+            .bind(&sha)
+            .fetch_optional(&state.pool)
+            .await
+            .map_err(internal)?
+            .ok_or(ApiError::NotFound("avatar"))?;
     let mut response = (cache, bytes).into_response();
     if let Ok(value) = HeaderValue::from_str(&content_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
