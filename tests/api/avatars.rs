@@ -92,10 +92,12 @@ async fn an_image_the_creature_had_is_served_by_its_hash_and_no_other() {
                 Duration::from_secs(20),
                 "the avatar to be ready",
                 || async {
-                    let view = app.creature_view(&id).await;
-                    match view.avatar.url {
-                        Some(url) if view.avatar.state == "ready" => Ok(url),
-                        _ => Err(view.avatar),
+                    let path = format!("/creatures/{id}");
+                    let response = app.send(Method::GET, &path, None, None).await;
+                    let view: Value = response.json().await.unwrap();
+                    match view["avatar"]["url"].as_str() {
+                        Some(url) if view["avatar"]["state"] == "ready" => Ok(url.to_owned()),
+                        _ => Err(view),
                     }
                 },
             )

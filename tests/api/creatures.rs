@@ -182,7 +182,15 @@ async fn an_archived_creature_is_restored_by_its_owner_with_its_tags_and_listed_
     );
     assert_eq!(app.event_count().await, before, "records nothing");
 
-    let view = app.creature_view(&creature).await;
+    let view: api_types::creatures::CreatureView = app
+        .expect(
+            Method::GET,
+            &format!("{path}?min_position={position}"),
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
     assert!(!view.archived);
     let listed: api_types::creatures::CreaturePage = app
         .expect(
@@ -234,6 +242,22 @@ async fn archived_true_lists_only_the_archived_creatures() {
     }
     let bad = app.send(Method::GET, &page("maybe"), None, None).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // The owner as the document says it: a hyphenated UUID (or empty, no filter).
+    let simple = uuid::Uuid::parse_str(&owner.id)
+        .unwrap()
+        .simple()
+        .to_string();
+    let undocumented = app
+        .send(
+            Method::GET,
+            &format!("/creatures?owner={simple}"),
+            None,
+            None,
+        )
+        .await;
+    assert_problem(undocumented, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let unfiltered = app.send(Method::GET, "/creatures?owner=", None, None).await;
+    assert_eq!(unfiltered.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -47,7 +47,7 @@ fn filter_text<T>(
         ("q" = Option<String>, Query, max_length = 200, description = "Full-text search over name, species and description (English stemming, web-search syntax: `\"quoted phrase\"`, `or`, `-word`; the last word also matches as a prefix while it is typed, outside quotes and negation: `smau` finds Smaug). At most 200 characters; a NUL character gives 422."),
         ("tag" = Option<String>, Query, max_length = 40, description = "Only creatures carrying the tag of this name (its current name, case-insensitively, in Unicode NFKC like tag names). A name no tag could have (a NUL, a forbidden character, mixed scripts) gives 422."),
         ("species" = Option<String>, Query, max_length = 80, description = "Only creatures of this species (whole value, case-insensitively). At most 80 characters; a NUL character gives 422."),
-        ("owner" = Option<uuid::Uuid>, Query, description = "Only creatures of this owner (a user id)."),
+        ("owner" = Option<String>, Query, pattern = "^\\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?\\s*$", description = "Only creatures of this owner (a user id, as a hyphenated UUID); empty means no filter. Anything else gives 422."),
         ("archived" = Option<bool>, Query, description = "`true`: the archived creatures instead of the listed ones (an owner's archive, with `owner`). Anything but `true` or `false` gives 400."),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Items per page. Out of range gives 422; not a whole number gives 400."),
         ("cursor" = Option<String>, Query, description = "Where the page starts: a `next_cursor` from an earlier page (opaque)."),
@@ -71,8 +71,12 @@ pub async fn list(
         .as_deref()
         .filter(|owner| !owner.trim().is_empty())
         .map(|owner| {
-            uuid::Uuid::parse_str(owner.trim())
-                .map_err(|_| ValidationError::new("owner", "must be a user id"))
+            // The hyphenated form only, as the document says (the parser takes others too).
+            let owner = owner.trim();
+            uuid::Uuid::parse_str(owner)
+                .ok()
+                .filter(|_| owner.len() == 36)
+                .ok_or_else(|| ValidationError::new("owner", "must be a user id"))
         })
         .transpose()?;
     let q = filter_text("q", query.q.as_deref(), SearchText::parse);

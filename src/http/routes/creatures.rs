@@ -200,7 +200,7 @@ async fn create(
     description = "Owner or admin. Partial update: only the given fields change, and fields equal to the current value record no event. At least one field must be given. With `If-Match`, the command is refused unless the creature is at that version.",
     params(
         ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
-        ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]+\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
+        ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]{1,18}\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
     ),
     request_body(content = UpdateCreatureRequest, description = "The fields to change."),
     security(("bearer" = [])),
@@ -263,7 +263,7 @@ async fn update(
     description = "Owner or admin. Records `CreatureArchived`; nothing is deleted. An archived creature accepts no further change but a restore (`POST /creatures/{id}/restore`). With `If-Match`, the command is refused unless the creature is at that version.",
     params(
         ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
-        ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]+\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
+        ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]{1,18}\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
     ),
     security(("bearer" = [])),
     responses(
@@ -296,7 +296,7 @@ async fn archive(
     description = "Owner or admin. Records `CreatureRestored`: the creature is listed again, with the tags it had, and takes changes again. Restoring a creature that is not archived records nothing. With `If-Match`, the command is refused unless the creature is at that version.",
     params(
         ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
-        ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]+\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
+        ("If-Match" = Option<String>, Header, pattern = "^\\s*(W/)?\"?[0-9]{1,18}\"?\\s*$", description = "The version the caller expects, e.g. `3` (also `\"3\"` or `W/\"3\"`). Without it the command applies to the current version."),
     ),
     security(("bearer" = [])),
     responses(
