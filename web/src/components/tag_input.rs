@@ -21,8 +21,11 @@ const SUGGESTIONS: usize = 8;
 pub struct TagInputProps {
     /// The input's id (its label points at it).
     pub id: AttrValue,
-    /// The label shown.
+    /// The label.
     pub label: AttrValue,
+    /// Whether the label is for screen readers only (a heading above already says it).
+    #[prop_or_default]
+    pub label_hidden: bool,
     /// The tags chosen so far, by name.
     pub chosen: Vec<String>,
     /// Called with the name of a tag chosen (an existing one, or one just created).
@@ -276,7 +279,7 @@ pub fn tag_input(props: &TagInputProps) -> Html {
     let busy = props.disabled || *creating;
     html! {
         <div class={classes!("field", "tag-input", message.is_some().then_some("field-invalid"))} data-testid="tag-input">
-            <label for={props.id.clone()}>{ props.label.clone() }</label>
+            <label for={props.id.clone()} class={classes!(props.label_hidden.then_some("sr-only"))}>{ props.label.clone() }</label>
             <ul class="chips" data-testid="chosen-tags">
                 { for props.chosen.iter().map(|name| {
                     let (remove, name) = (props.on_remove.clone(), name.clone());

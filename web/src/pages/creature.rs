@@ -259,7 +259,7 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
                     }
                     <h2 class="section-title">{"Tags"}</h2>
                     if may_change {
-                        <TagInput id="new-tag" label="Add a tag" chosen={creature_view.tags.clone()} limit={MAX_TAGS}
+                        <TagInput id="new-tag" label="Add a tag" label_hidden=true chosen={creature_view.tags.clone()} limit={MAX_TAGS}
                             on_add={attach} on_remove={detach} disabled={*busy} />
                     } else {
                         <ul class="chips" data-testid="creature-tags">
