@@ -140,8 +140,44 @@ pub async fn locate(
     projection: &dyn Projection,
     position: i64,
 ) -> Result<Freshness, sqlx::Error> {
+    Ok(match pin(pool, projection, position).await? {
+        Pinned::Event { at, passed: false } => Freshness::Pending(at),
+        Pinned::Event { passed: true, .. } | Pinned::Gap => Freshness::Passed,
+        Pinned::BeyondHead { head } => Freshness::BeyondHead { head },
+    })
+}
+
+/// What a position is on the database asked (the primary: only it can tell a position that
+/// is not replicated yet from one beyond the head).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pinned {
+    /// The event there, committed, and whether the projection has applied it here. Another
+    /// copy of the database (a standby) has applied it once its checkpoint reaches `at`.
+    Event {
+        /// The checkpoint a projection has once it applied the event.
+        at: Checkpoint,
+        /// Whether the projection on this database has.
+        passed: bool,
+    },
+    /// No event was committed there (a rolled-back transaction's position) and the log is
+    /// past it: there is nothing to wait for.
+    Gap,
+    /// No event was committed there yet: the log's head is lower.
+    BeyondHead {
+        /// The log's highest committed position.
+        head: i64,
+    },
+}
+
+/// What `position` is, for a read of `projection`, in one statement (the head is read in the
+/// same snapshot as the event).
+pub async fn pin(
+    pool: &PgPool,
+    projection: &dyn Projection,
+    position: i64,
+) -> Result<Pinned, sqlx::Error> {
     if position <= 0 {
-        return Ok(Freshness::Passed);
+        return Ok(Pinned::Gap);
     }
     let row: LocateRow = sqlx::query_as(
         "SELECT (SELECT COALESCE(max(position), 0) FROM events) AS head, \
@@ -156,12 +192,12 @@ pub async fn locate(
     .fetch_one(pool)
     .await?;
     Ok(match (row.xid, row.position) {
-        (Some(xid), Some(at)) if row.passed != Some(true) => {
-            Freshness::Pending(Checkpoint::parse(&xid, at)?)
-        }
-        (Some(_), _) => Freshness::Passed,
-        (None, _) if position <= row.head => Freshness::Passed,
-        (None, _) => Freshness::BeyondHead { head: row.head },
+        (Some(xid), Some(at)) => Pinned::Event {
+            at: Checkpoint::parse(&xid, at)?,
+            passed: row.passed == Some(true),
+        },
+        _ if position <= row.head => Pinned::Gap,
+        _ => Pinned::BeyondHead { head: row.head },
     })
 }
 
