@@ -29,13 +29,19 @@ pub struct TestDatabase {
     pub options: PgConnectOptions,
     name: String,
     server: PgConnectOptions,
+    server_url: String,
 }
 
 impl TestDatabase {
     /// Creates and migrates a new database.
     pub async fn create() -> Self {
-        let url = server_url();
-        let server = PgConnectOptions::from_str(&url).expect("BESTIARY_TEST_DATABASE_URL is a URL");
+        Self::create_on(&server_url()).await
+    }
+
+    /// Creates and migrates a new database on the server of `url` (its maintenance
+    /// database), such as a primary a test started itself.
+    pub async fn create_on(url: &str) -> Self {
+        let server = PgConnectOptions::from_str(url).expect("the test server's URL is a URL");
         let mut admin = server.connect().await.expect("the test PostgreSQL answers");
         sweep_stale(&mut admin).await;
         let now = SystemTime::now()
@@ -70,6 +76,7 @@ impl TestDatabase {
             options,
             name,
             server,
+            server_url: url.to_owned(),
         }
     }
 
@@ -80,10 +87,9 @@ impl TestDatabase {
 
     /// A URL of the database, for code that is configured by URL.
     pub fn url(&self) -> String {
-        let base = server_url();
-        match base.rsplit_once('/') {
+        match self.server_url.rsplit_once('/') {
             Some((server, _)) => format!("{server}/{}", self.name),
-            None => base,
+            None => self.server_url.clone(),
         }
     }
 }
