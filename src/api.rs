@@ -9,6 +9,7 @@ use crate::http::state::{AppState, LoginRateLimits};
 use crate::http::throttle::Throttle;
 use crate::http::{self, live, progress::Progress};
 use crate::serve::{Timeouts, serve};
+use crate::standbys::Standbys;
 use commands::{CommandHandler, EventStore};
 use domain::values::{DisplayName, Email, Password};
 use redis_link::notify;
@@ -62,6 +63,7 @@ impl Api {
         spawn_idempotency_cleanup(pool.clone());
         let throttle = Throttle::new(redis.clone(), fingerprint_key.clone());
         let notices = live::listen(pool.clone());
+        let standbys = Standbys::connect(&config.reads, &pool)?;
         let state = AppState {
             commands,
             accounts,
@@ -69,6 +71,7 @@ impl Api {
             sessions,
             progress: Progress::follow(pool.clone(), &notices),
             live: notices,
+            standbys,
             pool,
             redis,
             read_wait: config.read_wait(),

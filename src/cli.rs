@@ -21,7 +21,7 @@ pub enum Command {
     /// Migrations, then every service in one process (development).
     All(Box<AllArgs>),
     /// The main backend (HTTP API).
-    Api(ApiArgs),
+    Api(Box<ApiArgs>),
     /// The worker: keeps the projections up to date.
     Worker(WorkerArgs),
     /// The web server: the built single-page app and its runtime configuration.

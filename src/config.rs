@@ -208,6 +208,82 @@ pub struct ApiConfig {
     /// Bounds on logins, registrations and password hashing.
     #[command(flatten)]
     pub login_limits: LoginLimits,
+    /// Hot standbys that serve queries.
+    #[command(flatten)]
+    pub reads: ReadsConfig,
+}
+
+/// Where queries go: hot standbys of the primary (PostgreSQL streaming replication), how far
+/// behind one may be, and what a read that must see a position gets when its standby is late.
+#[derive(Args, Clone, Debug)]
+pub struct ReadsConfig {
+    /// Hot standbys (PostgreSQL URLs, comma-separated) that serve queries; commands, logins
+    /// and everything that must see the primary stay on DATABASE_URL. [default: none]
+    #[arg(
+        long,
+        env = "DATABASE_READ_URL",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub database_read_url: Vec<Secret>,
+    /// What a read with `min_position` gets when its standby has not replayed the position in
+    /// time: `primary` (it is read there) or `unavailable` (503 with `Retry-After`).
+    #[arg(long, env = "READ_FALLBACK", value_enum, default_value_t = ReadFallback::Primary)]
+    pub read_fallback: ReadFallback,
+    /// How far (milliseconds) a standby may trail the primary and still serve reads; a read
+    /// with `min_position` waits for its standby at most this long after the primary has it.
+    #[arg(long, env = "READ_MAX_LAG_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub read_max_lag_ms: u64,
+    /// How often (milliseconds) each standby's health and lag are checked.
+    #[arg(long, env = "READ_HEALTH_INTERVAL_MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub read_health_interval_ms: u64,
+    /// Connections per standby.
+    #[arg(long, env = "READ_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub read_pool_size: u32,
+}
+
+/// No standbys, with the documented defaults.
+impl Default for ReadsConfig {
+    fn default() -> Self {
+        Self {
+            database_read_url: Vec::new(),
+            read_fallback: ReadFallback::Primary,
+            read_max_lag_ms: 1_000,
+            read_health_interval_ms: 250,
+            read_pool_size: 16,
+        }
+    }
+}
+
+impl ReadsConfig {
+    /// How far a standby may trail the primary and still serve reads.
+    pub fn max_lag(&self) -> Duration {
+        Duration::from_millis(self.read_max_lag_ms)
+    }
+
+    /// How often each standby is checked.
+    pub fn health_interval(&self) -> Duration {
+        Duration::from_millis(self.read_health_interval_ms)
+    }
+
+    /// The standbys' URLs (empty entries, as an empty variable gives, are skipped).
+    pub fn urls(&self) -> Vec<Secret> {
+        self.database_read_url
+            .iter()
+            .map(|url| Secret::new(url.expose().trim()))
+            .filter(|url| !url.expose().is_empty())
+            .collect()
+    }
+}
+
+/// What a read with `min_position` gets when its standby is late.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadFallback {
+    /// The read is served by the primary (once the primary's projection has the position).
+    #[default]
+    Primary,
+    /// 503 (`/problems/not-yet-consistent`) with `Retry-After`.
+    Unavailable,
 }
 
 /// Bounds on what logins and registrations may cost: rate limits (kept in Redis, shared by

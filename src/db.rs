@@ -70,6 +70,23 @@ pub fn redact(url: &str) -> String {
 /// connection that broke in between fails its query, and the pool drops it.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
+/// A pool of at most `max_connections` that pings a connection before handing it out only
+/// when it has been idle a while.
+pub fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        // sqlx's default pings every connection it hands out: a round trip per query.
+        .test_before_acquire(false)
+        .before_acquire(|connection, held| {
+            Box::pin(async move {
+                if held.idle_for >= PING_IF_IDLE_FOR {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 /// Connects a pool to `url`, creating the database first if it does not exist.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DatabaseError> {
     let options = PgConnectOptions::from_str(url)
@@ -85,19 +102,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, Database
         }
         Err(error) => return Err(unreachable(error)),
     }
-    PgPoolOptions::new()
-        .max_connections(max_connections)
+    pool_options(max_connections)
         .acquire_timeout(Duration::from_secs(5))
-        // sqlx's default pings every connection it hands out: a round trip per query.
-        .test_before_acquire(false)
-        .before_acquire(|connection, held| {
-            Box::pin(async move {
-                if held.idle_for >= PING_IF_IDLE_FOR {
-                    connection.ping().await?;
-                }
-                Ok(true)
-            })
-        })
         .connect_with(options)
         .await
         .map_err(unreachable)

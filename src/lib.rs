@@ -8,7 +8,7 @@
 //! tables, waiting for a `min_position` when asked. [`auth`] signs and verifies access tokens
 //! and hashes passwords; [`accounts`] registers users and checks credentials; [`api`] builds
 //! the service; [`web`] serves the built SPA; [`system`] runs every service in one process; [`serve`] serves either with bounds on slow and
-//! idle clients; [`run`] maps each subcommand to what it does.
+//! idle clients; [`standbys`] routes queries to hot standbys of the primary; [`run`] maps each subcommand to what it does.
 
 pub mod accounts;
 pub mod api;
@@ -23,6 +23,7 @@ pub mod refresh;
 pub mod run;
 pub mod serve;
 pub mod shutdown;
+pub mod standbys;
 pub mod system;
 pub mod telemetry;
 pub mod web;

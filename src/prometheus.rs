@@ -47,6 +47,7 @@ pub fn handle() -> &'static PrometheusHandle {
         metrics::set_global_recorder(recorder)
             .expect("no other metrics recorder is installed in this process");
         crate::http::metrics::describe();
+        crate::standbys::describe();
         worker::metrics::describe();
         let upkeep = handle.clone();
         std::thread::Builder::new()

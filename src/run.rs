@@ -22,7 +22,7 @@ const POOL_SIZE: u32 = 16;
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::All(args) => all(*args).await,
-        Command::Api(args) => api(args).await,
+        Command::Api(args) => api(*args).await,
         Command::Worker(args) => run_worker(args).await,
         Command::Web(args) => web(args).await,
         Command::Migrate(database) => {

@@ -12,6 +12,7 @@ mod middleware;
 pub mod openapi;
 pub mod problem;
 pub mod progress;
+pub mod reads;
 mod routes;
 pub mod state;
 pub mod throttle;
@@ -90,5 +91,6 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::RETRY_AFTER,
             HeaderName::from_static("idempotent-replayed"),
             HeaderName::from_static("x-request-id"),
+            HeaderName::from_static(reads::SERVED_BY),
         ])
 }

@@ -6,6 +6,7 @@ use super::progress::Progress;
 use super::throttle::{Limit, Throttle};
 use crate::accounts::Accounts;
 use crate::auth::{Authenticator, KeyRing, SessionEpochs};
+use crate::standbys::Standbys;
 use axum::extract::FromRef;
 use commands::CommandHandler;
 use redis_link::RedisLink;
@@ -25,8 +26,10 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// The users' session epochs: a verified token is valid only in its user's current one.
     pub sessions: Arc<SessionEpochs>,
-    /// The database: read models and health checks.
+    /// The primary database: read models (without standbys) and health checks.
     pub pool: PgPool,
+    /// Hot standbys that serve queries (none without `DATABASE_READ_URL`).
+    pub standbys: Standbys,
     /// Redis (optional at run time: the API works without it).
     pub redis: Arc<RedisLink>,
     /// Live notices of projection progress.

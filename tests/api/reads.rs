@@ -318,7 +318,10 @@ async fn without_redis_the_api_is_degraded_not_dead_and_commands_succeed() {
     assert_eq!(ready.status(), StatusCode::OK);
     let ready: Value = ready.json().await.unwrap();
     assert_eq!(ready["status"], "degraded");
-    assert_eq!(ready["checks"], json!({"database": "up", "redis": "down"}));
+    assert_eq!(
+        ready["checks"],
+        json!({"database": "up", "redis": "down", "standbys": {}})
+    );
     let owner = app.user("owner").await;
     app.creature(&owner, "Smaug").await;
 

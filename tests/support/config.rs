@@ -1,7 +1,9 @@
 //! The configuration every test system runs with: its signing secret, its bootstrap admin,
 //! bcrypt at its cheapest, and a Redis key prefix of its own.
 
-use bestiary::config::{ApiConfig, HttpTimeoutsConfig, LoginLimits, RedisConfig, Secret};
+use bestiary::config::{
+    ApiConfig, HttpTimeoutsConfig, LoginLimits, ReadsConfig, RedisConfig, Secret,
+};
 use std::time::Duration;
 
 /// The signing secret of test systems.
@@ -29,6 +31,7 @@ pub fn api_config() -> ApiConfig {
             http_idle_timeout_ms: 60_000,
         },
         login_limits: generous_login_limits(),
+        reads: ReadsConfig::default(),
     }
 }
 

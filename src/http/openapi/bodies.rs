@@ -142,7 +142,7 @@ pub struct Health {
 pub enum ReadyState {
     /// Every dependency is up.
     Ready,
-    /// Redis is down; the API still serves.
+    /// Redis is down, or a standby is down or lagging; the API still serves.
     Degraded,
 }
 
@@ -163,6 +163,34 @@ pub struct Checks {
     pub database: UpDown,
     /// Redis.
     pub redis: UpDown,
+    /// Each hot standby of `DATABASE_READ_URL`, by name (`standby-0`, … in its order);
+    /// empty without standbys. As its last health check saw it, so this costs no round trip.
+    pub standbys: std::collections::BTreeMap<String, StandbyCheck>,
+}
+
+/// Whether a standby serves reads.
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StandbyState {
+    /// It answers and trails the primary by at most `READ_MAX_LAG_MS`: it serves reads.
+    Up,
+    /// It answers but trails the primary by more: reads skip it.
+    Lagging,
+    /// It does not answer, or is not a standby in recovery: reads skip it.
+    Down,
+}
+
+/// A standby's state and lag.
+#[derive(ToSchema)]
+pub struct StandbyCheck {
+    /// Whether it serves reads.
+    pub status: StandbyState,
+    /// How far behind the primary it is, at most, in milliseconds: it had replayed all the
+    /// primary had written this long ago. `null` while it (or the primary) does not answer.
+    pub lag_ms: Option<u64>,
+    /// Log positions the primary has and it has not replayed yet. `null` while it (or the
+    /// primary) does not answer.
+    pub lag_positions: Option<i64>,
 }
 
 /// `GET /readyz`.

@@ -6,11 +6,13 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::openapi::{Accepted, EventPage};
 use crate::http::problem::ApiError;
+use crate::http::reads::ServedBy;
 use crate::http::state::AppState;
 use api_types::admin::{RoleChangeRequest, UserList};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use commands::EventStore;
 use commands::handler::Command;
 use domain::Role;
 use domain::user::{User, UserCommand};
@@ -62,7 +64,7 @@ async fn events(
     State(state): State<AppState>,
     _admin: Admin,
     Query(query): Query<EventsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<(ServedBy, Json<Value>), ApiError> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=MAX_EVENTS).contains(&limit) {
         return Err(
@@ -70,7 +72,10 @@ async fn events(
         );
     }
     let after = query.after.unwrap_or(0).max(0);
-    let events = state.commands.store().read_all(after, limit).await?;
+    let mut read = state.read();
+    let events = read
+        .run(|pool| async move { EventStore::new(pool).read_all(after, limit).await })
+        .await?;
     let next_after = (events.len() as i64 == limit)
         .then(|| events.last().map(|event| event.position))
         .flatten();
@@ -91,7 +96,10 @@ async fn events(
             })
         })
         .collect();
-    Ok(Json(json!({ "events": events, "next_after": next_after })))
+    Ok((
+        read.served_by(),
+        Json(json!({ "events": events, "next_after": next_after })),
+    ))
 }
 
 #[utoipa::path(
@@ -108,9 +116,15 @@ async fn events(
         (status = 403, description = "The caller is not an admin."),
     )
 )]
-async fn users(State(state): State<AppState>, _admin: Admin) -> Result<Json<UserList>, ApiError> {
-    let users = projections::users::list(&state.pool).await?;
-    Ok(Json(UserList { users }))
+async fn users(
+    State(state): State<AppState>,
+    _admin: Admin,
+) -> Result<(ServedBy, Json<UserList>), ApiError> {
+    let mut read = state.read();
+    let users = read
+        .run(|pool| async move { projections::users::list(&pool).await })
+        .await?;
+    Ok((read.served_by(), Json(UserList { users })))
 }
 
 /// Gives a user another role, as a `UserRoleChanged` event.

@@ -8,6 +8,7 @@ use crate::http::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use projections::QueryError;
 use serde::Deserialize;
 
 /// The query of the avatar route.
@@ -44,7 +45,7 @@ pub async fn avatar(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "creature")?;
-    let internal = |error: sqlx::Error| ApiError::Internal(error.to_string());
+    let mut read = state.read();
     let sha: Option<String> = match query.sha256 {
         // An image of the creature's past: its stream recorded it.
         Some(wanted) => {
@@ -55,24 +56,33 @@ pub async fn avatar(
             if !is_hash {
                 return Err(ApiError::NotFound("avatar"));
             }
-            sqlx::query_scalar(
-                "SELECT payload->'image'->>'sha256' FROM events \
-                 WHERE stream_id = $1 AND event_type = 'AvatarGenerated' \
-                   AND payload->'image'->>'sha256' = $2 LIMIT 1",
-            )
-            .bind(id)
-            .bind(&wanted)
-            .fetch_optional(&state.pool)
-            .await
-            .map_err(internal)?
+            let wanted = &wanted;
+            read.run(|pool| async move {
+                sqlx::query_scalar(
+                    "SELECT payload->'image'->>'sha256' FROM events \
+                     WHERE stream_id = $1 AND event_type = 'AvatarGenerated' \
+                       AND payload->'image'->>'sha256' = $2 LIMIT 1",
+                )
+                .bind(id)
+                .bind(wanted)
+                .fetch_optional(&pool)
+                .await
+                .map_err(QueryError::Database)
+            })
+            .await?
         }
         None => {
-            sqlx::query_scalar("SELECT avatar_sha256 FROM proj_creatures.creatures WHERE id = $1")
+            read.run(|pool| async move {
+                sqlx::query_scalar::<_, Option<String>>(
+                    "SELECT avatar_sha256 FROM proj_creatures.creatures WHERE id = $1",
+                )
                 .bind(id)
-                .fetch_optional(&state.pool)
+                .fetch_optional(&pool)
                 .await
-                .map_err(internal)?
-                .flatten()
+                .map(Option::flatten)
+                .map_err(QueryError::Database)
+            })
+            .await?
         }
     };
     let sha = sha.ok_or(ApiError::NotFound("avatar"))?;
@@ -92,16 +102,20 @@ pub async fn avatar(
                 .any(|tag| tag.trim() == etag || tag.trim() == "*")
         });
     if matches {
-        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+        return Ok((StatusCode::NOT_MODIFIED, read.served_by(), cache).into_response());
     }
-    let (content_type, bytes): (String, Vec<u8>) =
-        sqlx::query_as("SELECT content_type, bytes FROM avatar_images WHERE sha256 = $1")
-            .bind(&sha)
-            .fetch_optional(&state.pool)
-            .await
-            .map_err(internal)?
-            .ok_or(ApiError::NotFound("avatar"))?;
-    let mut response = (cache, bytes).into_response();
+    let sha = &sha;
+    let image: Option<(String, Vec<u8>)> = read
+        .run(|pool| async move {
+            sqlx::query_as("SELECT content_type, bytes FROM avatar_images WHERE sha256 = $1")
+                .bind(sha)
+                .fetch_optional(&pool)
+                .await
+                .map_err(QueryError::Database)
+        })
+        .await?;
+    let (content_type, bytes) = image.ok_or(ApiError::NotFound("avatar"))?;
+    let mut response = (read.served_by(), cache, bytes).into_response();
     if let Ok(value) = HeaderValue::from_str(&content_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }

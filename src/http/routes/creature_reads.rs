@@ -4,6 +4,7 @@ use crate::http::extract::parse_id;
 use crate::http::freshness::MinPosition;
 use crate::http::json::Json;
 use crate::http::problem::ApiError;
+use crate::http::reads::ServedBy;
 use crate::http::state::AppState;
 use axum::extract::{Path, Query, State};
 use domain::values::{SearchText, Species, TagName, ValidationError};
@@ -65,7 +66,7 @@ pub async fn list(
     State(state): State<AppState>,
     min_position: MinPosition,
     Query(query): Query<ListQuery>,
-) -> Result<Json<CreaturePage>, ApiError> {
+) -> Result<(ServedBy, Json<CreaturePage>), ApiError> {
     let owner = query
         .owner
         .as_deref()
@@ -89,7 +90,7 @@ pub async fn list(
             return Err(ApiError::Validation(errors.into_iter().flatten().collect()));
         }
     };
-    min_position.wait(&state, &Creatures).await?;
+    let mut read = state.read_at(min_position, &Creatures).await?;
     let filter = CreatureFilter {
         q,
         tag,
@@ -99,7 +100,11 @@ pub async fn list(
         limit: query.limit,
         cursor: query.cursor,
     };
-    Ok(Json(creatures::list(&state.pool, &filter).await?))
+    let filter = &filter;
+    let page = read
+        .run(|pool| async move { creatures::list(&pool, filter).await })
+        .await?;
+    Ok((read.served_by(), Json(page)))
 }
 
 /// `GET /creatures/{id}`: one creature, archived ones included (they say so).
@@ -127,11 +132,12 @@ pub async fn get(
     State(state): State<AppState>,
     min_position: MinPosition,
     Path(id): Path<String>,
-) -> Result<Json<CreatureView>, ApiError> {
+) -> Result<(ServedBy, Json<CreatureView>), ApiError> {
     let id = parse_id(&id, "creature")?;
-    min_position.wait(&state, &Creatures).await?;
-    creatures::get(&state.pool, id)
-        .await?
-        .map(Json)
-        .ok_or(ApiError::NotFound("creature"))
+    let mut read = state.read_at(min_position, &Creatures).await?;
+    let creature = read
+        .run(|pool| async move { creatures::get(&pool, id).await })
+        .await?;
+    let creature = creature.ok_or(ApiError::NotFound("creature"))?;
+    Ok((read.served_by(), Json(creature)))
 }

@@ -6,6 +6,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::openapi::Accepted;
 use crate::http::problem::ApiError;
+use crate::http::reads::ServedBy;
 use crate::http::state::AppState;
 use api_types::creatures::{
     ActorRef, CreateCreatureRequest, History, HistoryEntry, UpdateCreatureRequest,
@@ -15,6 +16,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use commands::CommandHandler;
+use commands::EventStore;
 use commands::handler::Command;
 use domain::creature::{
     Creature, CreatureChanges, CreatureCommand, CreatureEvent, MAX_TAGS, TagRef,
@@ -451,9 +453,12 @@ async fn request_avatar(caller: Caller, Path(id): Path<String>) -> Result<Respon
 async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<History>, ApiError> {
+) -> Result<(ServedBy, Json<History>), ApiError> {
     let id = parse_id(&id, "creature")?;
-    let recorded = state.commands.store().read_stream(id).await?;
+    let mut read = state.read();
+    let recorded = read
+        .run(|pool| async move { EventStore::new(pool).read_stream(id).await })
+        .await?;
     if recorded.is_empty() || recorded.iter().any(|event| event.stream_type != "creature") {
         return Err(ApiError::NotFound("creature"));
     }
@@ -473,7 +478,7 @@ async fn history(
             data,
         });
     }
-    Ok(Json(History { events }))
+    Ok((read.served_by(), Json(History { events })))
 }
 
 /// Who recorded an event, as the API shows it.

@@ -33,16 +33,17 @@ async fn healthz() -> Json<Value> {
 }
 
 /// The process can serve: PostgreSQL must answer (else 503). Redis only speeds things up, so
-/// without it the API is `degraded`, not down.
+/// without it the API is `degraded`, not down; so is a standby down or lagging (its reads go
+/// elsewhere).
 #[utoipa::path(
     get,
     path = "/readyz",
     operation_id = "readyz",
     tag = "health",
-    summary = "Readiness: PostgreSQL answers within a second; Redis is reported",
-    description = "PostgreSQL must answer within a second, else 503. Redis is pinged too (given up after about half a second); it only speeds things up (wake-ups fall back to polling), so without it the API still serves and answers 200 with `status` `degraded` and `checks.redis` `down`.",
+    summary = "Readiness: PostgreSQL answers within a second; Redis and the standbys are reported",
+    description = "PostgreSQL (the primary) must answer within a second, else 503. Redis is pinged too (given up after about half a second); it only speeds things up (wake-ups fall back to polling), so without it the API still serves and answers 200 with `status` `degraded` and `checks.redis` `down`. Each hot standby of `DATABASE_READ_URL` is reported under `checks.standbys` with its lag, as its background health check last saw it: one `down` or `lagging` makes the answer `degraded` (queries go to the other standbys or the primary), never 503.",
     responses(
-        (status = 200, description = "The process can serve: `ready` with Redis up, `degraded` without it.", body = Readiness),
+        (status = 200, description = "The process can serve: `ready` with Redis and every standby up, `degraded` otherwise.", body = Readiness),
         (status = 503, description = "PostgreSQL does not answer within a second (`/problems/service-unavailable`); Redis does not matter here."),
     )
 )]
@@ -57,9 +58,17 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
             "database is down: PostgreSQL does not answer".into(),
         ));
     }
+    let standbys: serde_json::Map<String, Value> = state
+        .standbys
+        .all()
+        .iter()
+        .map(|standby| (standby.name().to_owned(), json!(standby.health())))
+        .collect();
+    let every_standby_serves = state.standbys.all().iter().all(|standby| standby.serves());
+    let ready = redis && every_standby_serves;
     let redis = if redis { "up" } else { "down" };
     Ok(Json(json!({
-        "status": if redis == "up" { "ready" } else { "degraded" },
-        "checks": {"database": "up", "redis": redis},
+        "status": if ready { "ready" } else { "degraded" },
+        "checks": {"database": "up", "redis": redis, "standbys": standbys},
     })))
 }

@@ -7,6 +7,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::json::Json;
 use crate::http::openapi::Accepted;
 use crate::http::problem::ApiError;
+use crate::http::reads::ServedBy;
 use crate::http::state::AppState;
 use api_types::tags::{TagList, TagNameRequest};
 use axum::extract::{Path, State};
@@ -50,10 +51,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn list(
     State(state): State<AppState>,
     min_position: MinPosition,
-) -> Result<Json<TagList>, ApiError> {
-    min_position.wait(&state, &Tags).await?;
-    let tags = projections::tags::list(&state.pool).await?;
-    Ok(Json(TagList { tags }))
+) -> Result<(ServedBy, Json<TagList>), ApiError> {
+    let mut read = state.read_at(min_position, &Tags).await?;
+    let tags = read
+        .run(|pool| async move { projections::tags::list(&pool).await })
+        .await?;
+    Ok((read.served_by(), Json(TagList { tags })))
 }
 
 /// Runs a tag command, answering `status` with the tag's id, version and position.
