@@ -152,6 +152,18 @@ async fn a_standby_whose_replay_is_paused_hands_reads_to_the_primary_or_answers_
         standby_check["lag_ms"].as_u64().unwrap() > lenient.max_lag_ms,
         "{ready}"
     );
+    let (metrics, _, _) = get(&system.api, "/metrics", None).await;
+    let metrics = metrics.text().await.unwrap();
+    for gauge in [
+        "bestiary_standby_up",
+        "bestiary_standby_lag_seconds",
+        "bestiary_standby_lag_events",
+    ] {
+        assert!(
+            metrics.contains(&format!("{gauge}{{standby=\"standby-0\"}}")),
+            "{gauge} in {metrics}"
+        );
+    }
     // A lagging standby is skipped: with none serving, the primary answers every read, even
     // with READ_FALLBACK=unavailable (the setting is for a standby that was asked and is late).
     let listed = read_from(&system.api, "/creatures", "primary").await;

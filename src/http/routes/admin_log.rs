@@ -53,7 +53,7 @@ struct EventsQuery {
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of events, oldest first.", body = EventPage),
+        (status = 200, description = "A page of events, oldest first.", body = EventPage, headers(("X-Served-By" = String, description = "Which database answered: `primary`, or the hot standby `standby-N` (the N-th of `DATABASE_READ_URL`, from 0)."))),
         (status = 400, description = "`after` or `limit` is not a whole number (a bare problem with `type` `about:blank`)."),
         (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "The caller is not an admin."),
@@ -111,7 +111,7 @@ async fn events(
     description = "Admins only. Every registered user with their role, oldest first, read from the users projection (so a recent registration or role change may not show yet; this read takes no `min_position`). Never password hashes or other secrets.",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The users.", body = UserList),
+        (status = 200, description = "The users.", body = UserList, headers(("X-Served-By" = String, description = "Which database answered: `primary`, or the hot standby `standby-N` (the N-th of `DATABASE_READ_URL`, from 0)."))),
         (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (the user's role or password changed, or they logged out everywhere) (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "The caller is not an admin."),
     )

@@ -43,7 +43,7 @@ fn filter_text<T>(
     operation_id = "listCreatures",
     tag = "creatures",
     summary = "A page of creatures, newest first",
-    description = "Unarchived creatures (or, with `archived=true`, only archived ones) from the creatures projection, newest first (by registration time, then id). Filters combine with AND; an empty filter value is ignored. Pages are keyset-paginated: pass `next_cursor` as `cursor` for the next page (creatures registered meanwhile never shift a page). With `min_position` (or `X-Min-Position`), waits until the projection has applied that position.",
+    description = "Unarchived creatures (or, with `archived=true`, only archived ones) from the creatures projection, newest first (by registration time, then id). Filters combine with AND; an empty filter value is ignored. Pages are keyset-paginated: pass `next_cursor` as `cursor` for the next page (creatures registered meanwhile never shift a page). With `min_position` (or `X-Min-Position`), waits until the projection has applied that position (on the hot standby that answers, when `DATABASE_READ_URL` names some).",
     params(
         ("q" = Option<String>, Query, max_length = 200, description = "Full-text search over name, species and description (English stemming, web-search syntax: `\"quoted phrase\"`, `or`, `-word`; the last word also matches as a prefix while it is typed, outside quotes and negation: `smau` finds Smaug). At most 200 characters; a NUL character gives 422."),
         ("tag" = Option<String>, Query, max_length = 40, description = "Only creatures carrying the tag of this name (its current name, case-insensitively, in Unicode NFKC like tag names). A name no tag could have (a NUL, a forbidden character, mixed scripts) gives 422."),
@@ -56,7 +56,7 @@ fn filter_text<T>(
         ("X-Min-Position" = Option<i64>, Header, minimum = 0, description = "The same as the `min_position` query parameter, as a header; ignored when `min_position` is given."),
     ),
     responses(
-        (status = 200, description = "A page of creatures.", body = CreaturePage),
+        (status = 200, description = "A page of creatures.", body = CreaturePage, headers(("X-Served-By" = String, description = "Which database answered: `primary`, or the hot standby `standby-N` (the N-th of `DATABASE_READ_URL`, from 0)."))),
         (status = 400, description = "`min_position` (or `X-Min-Position`) is not a whole number >= 0 (`/problems/bad-request`), or the query string is malformed, e.g. `limit` is not a whole number (a bare problem with `type` `about:blank`)."),
         (status = 422, description = "`limit` is not between 1 and 100, `cursor` is not one this API gave out, or `owner` is not a user id (`/problems/validation-failed`, with `errors` naming the parameter); or `min_position` (or `X-Min-Position`) is beyond the log's head (`/problems/position-beyond-head`, with `head`; answered at once)."),
         (status = 503, description = "The projection has not applied `min_position` within the wait bound (`/problems/not-yet-consistent`); retry after `Retry-After` seconds. (A database that does not answer gives `/problems/service-unavailable` instead, without `Retry-After`.)", headers(("Retry-After" = i64, description = "Seconds to wait before retrying (always `1`; only with `/problems/not-yet-consistent`)."))),
@@ -114,14 +114,14 @@ pub async fn list(
     operation_id = "getCreature",
     tag = "creatures",
     summary = "One creature",
-    description = "The creature as the creatures projection has it; archived creatures are shown too (`archived` is true). `version` is what `If-Match` expects. With `min_position` (or `X-Min-Position`), waits until the projection has applied that position, e.g. the `position` a command answered.",
+    description = "The creature as the creatures projection has it; archived creatures are shown too (`archived` is true). `version` is what `If-Match` expects. With `min_position` (or `X-Min-Position`), waits until the projection has applied that position (on the hot standby that answers, when `DATABASE_READ_URL` names some), e.g. the `position` a command answered.",
     params(
         ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
         ("min_position" = Option<i64>, Query, minimum = 0, description = "Read-your-writes: the global position (a command's `position`) the answer must reflect. The read waits, up to a bound, until its projection has applied it, then answers 503 (`/problems/not-yet-consistent`) with `Retry-After`. When both are given, this wins over `X-Min-Position`. A position beyond the log's head (one no command answered with) is 422 at once (`/problems/position-beyond-head`, with the head). Not a whole number >= 0 gives 400."),
         ("X-Min-Position" = Option<i64>, Header, minimum = 0, description = "The same as the `min_position` query parameter, as a header; ignored when `min_position` is given."),
     ),
     responses(
-        (status = 200, description = "The creature.", body = CreatureView),
+        (status = 200, description = "The creature.", body = CreatureView, headers(("X-Served-By" = String, description = "Which database answered: `primary`, or the hot standby `standby-N` (the N-th of `DATABASE_READ_URL`, from 0)."))),
         (status = 400, description = "`min_position` (or `X-Min-Position`) is not a whole number >= 0 (`/problems/bad-request`)."),
         (status = 404, description = "No such creature in the projection (also when its registration is not projected yet)."),
         (status = 422, description = "`min_position` (or `X-Min-Position`) is beyond the log's head: no command answered with it (`/problems/position-beyond-head`, with `head`, the highest committed position). Answered at once, without waiting."),

@@ -446,7 +446,7 @@ async fn request_avatar(caller: Caller, Path(id): Path<String>) -> Result<Respon
         ("id" = uuid::Uuid, Path, description = "The creature's id. A value that is not a UUID names nothing and gives 404."),
     ),
     responses(
-        (status = 200, description = "The creature's events, oldest first.", body = History),
+        (status = 200, description = "The creature's events, oldest first.", body = History, headers(("X-Served-By" = String, description = "Which database answered: `primary`, or the hot standby `standby-N` (the N-th of `DATABASE_READ_URL`, from 0)."))),
         (status = 404, description = "No such creature."),
     )
 )]

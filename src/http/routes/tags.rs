@@ -36,13 +36,13 @@ pub fn router() -> OpenApiRouter<AppState> {
     operation_id = "listTags",
     tag = "tags",
     summary = "Every tag with its creature count",
-    description = "Every live (not deleted) tag from the tags projection, alphabetically (case-insensitively), with the number of unarchived creatures carrying it. Not paginated. With `min_position` (or `X-Min-Position`), waits until the projection has applied that position.",
+    description = "Every live (not deleted) tag from the tags projection, alphabetically (case-insensitively), with the number of unarchived creatures carrying it. Not paginated. With `min_position` (or `X-Min-Position`), waits until the projection has applied that position (on the hot standby that answers, when `DATABASE_READ_URL` names some).",
     params(
         ("min_position" = Option<i64>, Query, minimum = 0, description = "Read-your-writes: the global position (a command's `position`) the answer must reflect. The read waits, up to a bound, until its projection has applied it, then answers 503 (`/problems/not-yet-consistent`) with `Retry-After`. When both are given, this wins over `X-Min-Position`. A position beyond the log's head (one no command answered with) is 422 at once (`/problems/position-beyond-head`, with the head). Not a whole number >= 0 gives 400."),
         ("X-Min-Position" = Option<i64>, Header, minimum = 0, description = "The same as the `min_position` query parameter, as a header; ignored when `min_position` is given."),
     ),
     responses(
-        (status = 200, description = "The tags.", body = TagList),
+        (status = 200, description = "The tags.", body = TagList, headers(("X-Served-By" = String, description = "Which database answered: `primary`, or the hot standby `standby-N` (the N-th of `DATABASE_READ_URL`, from 0)."))),
         (status = 400, description = "`min_position` (or `X-Min-Position`) is not a whole number >= 0 (`/problems/bad-request`)."),
         (status = 422, description = "`min_position` (or `X-Min-Position`) is beyond the log's head: no command answered with it (`/problems/position-beyond-head`, with `head`, the highest committed position). Answered at once, without waiting."),
         (status = 503, description = "The projection has not applied `min_position` within the wait bound (`/problems/not-yet-consistent`); retry after `Retry-After` seconds. (A database that does not answer gives `/problems/service-unavailable` instead, without `Retry-After`.)", headers(("Retry-After" = i64, description = "Seconds to wait before retrying (always `1`; only with `/problems/not-yet-consistent`)."))),
