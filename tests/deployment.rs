@@ -118,8 +118,8 @@ fn compose_runs_the_seed_services_with_healthy_dependencies() {
         }
     }
     assert_eq!(
-        strings(&service(&compose, "db")["volumes"]),
-        ["db-data:/var/lib/postgresql/data"]
+        strings(&service(&compose, "db")["volumes"])[0],
+        "db-data:/var/lib/postgresql/data"
     );
     assert!(
         compose["volumes"].get("db-data").is_some(),
@@ -130,6 +130,66 @@ fn compose_runs_the_seed_services_with_healthy_dependencies() {
             .as_str()
             .unwrap()
             .starts_with("postgres:15")
+    );
+}
+
+#[test]
+fn the_standby_profile_streams_a_hot_standby_of_db_that_the_api_can_read_from() {
+    let compose = compose();
+    let standby = service(&compose, "db-standby");
+    assert_eq!(strings(&standby["profiles"]), ["standby"]);
+    assert_eq!(standby["image"], service(&compose, "db")["image"]);
+    assert_eq!(
+        standby["depends_on"]["db"]["condition"].as_str(),
+        Some("service_healthy")
+    );
+    assert!(compose["volumes"].get("db-standby-data").is_some());
+    assert_eq!(
+        strings(&standby["volumes"])[0],
+        "db-standby-data:/var/lib/postgresql/data"
+    );
+    // The scripts mounted into db and db-standby exist and are valid shell.
+    let mounts = strings(&service(&compose, "db")["volumes"])
+        .into_iter()
+        .chain(strings(&standby["volumes"]))
+        .filter_map(|mount| mount.strip_prefix("./").map(str::to_owned))
+        .collect::<Vec<_>>();
+    let scripts: Vec<&str> = mounts
+        .iter()
+        .map(|mount| mount.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        scripts,
+        ["deploy/postgres/replication.sh", "deploy/postgres/standby.sh"]
+    );
+    for script in &scripts {
+        let checked = std::process::Command::new("sh")
+            .arg("-n")
+            .arg(root().join(script))
+            .status()
+            .expect("sh runs");
+        assert!(checked.success(), "{script} is valid shell");
+    }
+    let entrypoint = strings(&standby["entrypoint"]);
+    assert!(
+        mounts
+            .iter()
+            .any(|mount| mount.ends_with(&format!(":{}:ro", entrypoint[1]))),
+        "the entrypoint {entrypoint:?} is the mounted script"
+    );
+    let base_backup = std::fs::read_to_string(root().join(scripts[1])).unwrap();
+    assert!(base_backup.contains("pg_basebackup") && base_backup.contains("--write-recovery-conf"));
+    // The replication password is required for the standby, optional for db.
+    let given: Vec<(String, String)> = environment(standby);
+    assert!(given.iter().any(|(name, value)| {
+        name == "POSTGRES_REPLICATION_PASSWORD"
+            && value.starts_with("${POSTGRES_REPLICATION_PASSWORD:?")
+    }));
+    let api = environment(service(&compose, "api"));
+    assert!(
+        api.iter()
+            .any(|(name, value)| name == "DATABASE_READ_URL" && value == "${DATABASE_READ_URL:-}"),
+        "{api:?}"
     );
 }
 
