@@ -166,6 +166,7 @@ async fn a_standby_whose_replay_is_paused_hands_reads_to_the_primary_or_answers_
     }
     // A lagging standby is skipped: with none serving, the primary answers every read, even
     // with READ_FALLBACK=unavailable (the setting is for a standby that was asked and is late).
+    until_standby_is(&strict, "lagging").await;
     let listed = read_from(&system.api, "/creatures", "primary").await;
     assert_eq!(listed["items"][0]["name"], "During");
     let view = read_from(&strict, &path, "primary").await;
@@ -176,8 +177,10 @@ async fn a_standby_whose_replay_is_paused_hands_reads_to_the_primary_or_answers_
         .await
         .unwrap();
     drop(paused);
+    // Each API checks the standby on its own: both must have seen it caught up.
     let ready = until_standby_is(&system.api, "up").await;
     assert_eq!(ready["status"], "ready");
+    until_standby_is(&strict, "up").await;
     let view = read_from(&strict, &path, "standby-0").await;
     assert_eq!(view["name"], "During");
     read_from(&system.api, "/creatures", "standby-0").await;
