@@ -160,7 +160,10 @@ fn the_standby_profile_streams_a_hot_standby_of_db_that_the_api_can_read_from() 
         .collect();
     assert_eq!(
         scripts,
-        ["deploy/postgres/replication.sh", "deploy/postgres/standby.sh"]
+        [
+            "deploy/postgres/replication.sh",
+            "deploy/postgres/standby.sh"
+        ]
     );
     for script in &scripts {
         let checked = std::process::Command::new("sh")
