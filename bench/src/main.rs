@@ -6,7 +6,8 @@
 //! It measures (1) event-store appends against raw `INSERT`s, (2) against postgres-es, (3)
 //! HTTP commands with and without idempotency keys against raw `INSERT` commits, and the
 //! round trips of a keyed command, counted, (4) projection catch-up against a raw
-//! scan, full rebuilds and read-model visibility at a steady rate, and (5) peak memory. It
+//! scan, full rebuilds and read-model visibility at a steady rate, (5) peak memory, and (6)
+//! queries from a hot standby against the primary alone, on a primary and standby of its own. It
 //! creates and drops its own `bench_*` databases and `bench-*` Redis keys. Run it with
 //! `scripts/bench [--quick]`, which builds the release binaries it starts.
 
@@ -20,6 +21,7 @@ mod reads;
 mod report;
 mod round_trips;
 mod services;
+mod standby_reads;
 mod stats;
 mod visibility;
 
@@ -271,6 +273,13 @@ async fn run(
         None => None,
     };
 
+    eprintln!("bench: 6. queries from a hot standby");
+    let standby = standby_reads::run(binaries, &ai.url, rounds, slice, steady, sustainable).await?;
+    eprintln!(
+        "bench: standby ÷ primary {:.2} queries/s; lag p99 {:.0} ms",
+        standby.standby_vs_primary, standby.lag_ms.p99_ms
+    );
+
     let mode = if args.quick { "quick" } else { "full" };
     Ok(Report {
         mode: mode.into(),
@@ -290,6 +299,7 @@ async fn run(
         rebuild_at_scale,
         visibility,
         visibility_memory,
+        standby,
         total_seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -5,6 +5,7 @@ use crate::http_load::HttpLevel;
 use crate::machine::Machine;
 use crate::projection::{ProjectionFigures, RebuildAtScale};
 use crate::round_trips::RoundTrips;
+use crate::standby_reads::StandbyReads;
 use crate::visibility::Visibility;
 use serde::Serialize;
 use std::fmt::Write;
@@ -48,6 +49,8 @@ pub struct Report {
     pub visibility: Vec<Visibility>,
     /// 5, during 4c at the asked-for rate.
     pub visibility_memory: Memory,
+    /// 6.
+    pub standby: StandbyReads,
     /// The whole run, seconds.
     pub total_seconds: f64,
 }
@@ -324,6 +327,90 @@ impl Report {
             self.visibility_memory.api_mib,
             self.visibility_memory.worker_mib
         );
+        let _ = writeln!(out);
+        self.standby_section(&mut out);
         out
+    }
+
+    fn standby_section(&self, out: &mut String) {
+        let s = &self.standby;
+        let _ = writeln!(
+            out,
+            "## 6. Queries from a hot standby
+"
+        );
+        let _ = writeln!(
+            out,
+            "A PostgreSQL primary and a streaming hot standby of the benchmark's own (`pg_basebackup -R`, as \
+             `tests/standbys` starts them), one worker, and two `bestiary api` processes on one database of {} \
+             creatures: one reading from the primary alone, one with `DATABASE_READ_URL` naming the standby. \
+             `GET /creatures?q=creature N&limit=20` (N a digit in turn) on {} connections, the two APIs \
+             alternating inside every round.\n\n\
+             **What this can and cannot show.** Both servers, both APIs and the worker share this machine's {} \
+             cores, so a standby adds no CPU here: the ratio is what routing reads to a standby costs on one \
+             machine (the health task, a second pool, replay competing with queries), not the capacity a \
+             standby on a machine of its own adds. That capacity is the standby's own: its reads leave the \
+             primary's CPU and buffers to the commands.\n",
+            s.creatures, s.connections, self.machine.cores
+        );
+        let _ = writeln!(
+            out,
+            "| reads from | queries /s | p50 | p99 | answered by the standby |\n| --- | ---: | ---: | ---: | ---: |"
+        );
+        let _ = writeln!(
+            out,
+            "| the primary alone | {:.0} | {:.1} ms | {:.1} ms | — |",
+            s.primary_per_second, s.primary_latency.p50_ms, s.primary_latency.p99_ms
+        );
+        let _ = writeln!(
+            out,
+            "| the standby | {:.0} | {:.1} ms | {:.1} ms | {:.1} % |",
+            s.standby_per_second,
+            s.standby_latency.p50_ms,
+            s.standby_latency.p99_ms,
+            s.standby_share * 100.0
+        );
+        let _ = writeln!(
+            out,
+            "\n**standby ÷ primary: {:.2}** (median of per-round ratios); queries without a 200: {}.\n",
+            s.standby_vs_primary, s.failed
+        );
+        let _ = writeln!(
+            out,
+            "Under a steady load of {:.0} commands/s (half the keyed throughput at 8 connections, section 3), \
+             each command followed by its read with `min_position` (read-your-writes), half the time through \
+             each API. The read's latency includes its wait for the read model; on the standby also for \
+             replay. The standby's lag is sampled from `/readyz` every 100 ms throughout: an upper bound, since the API \
+             measures it against the primary's WAL position sampled at each health check (every 250 ms), so \
+             a standby a few milliseconds behind can read as one interval behind.\n",
+            s.rate
+        );
+        let _ = writeln!(
+            out,
+            "| read of one's own write | reads | p50 | p99 | answered by the standby |\n| --- | ---: | ---: | ---: | ---: |"
+        );
+        let _ = writeln!(
+            out,
+            "| through the primary alone | {} | {:.1} ms | {:.1} ms | — |",
+            s.own_write_primary.count, s.own_write_primary.p50_ms, s.own_write_primary.p99_ms
+        );
+        let _ = writeln!(
+            out,
+            "| through the standby | {} | {:.1} ms | {:.1} ms | {:.1} % |",
+            s.own_write_standby.count,
+            s.own_write_standby.p50_ms,
+            s.own_write_standby.p99_ms,
+            s.own_write_standby_share * 100.0
+        );
+        let _ = writeln!(
+            out,
+            "\nReads that did not see their write or failed: {}. Replication lag (`/readyz`, {} samples): \
+             **p50 {:.0} ms, p99 {:.0} ms**, at most {} positions behind.\n",
+            s.own_write_failed,
+            s.lag_ms.count,
+            s.lag_ms.p50_ms,
+            s.lag_ms.p99_ms,
+            s.lag_positions_max
+        );
     }
 }
