@@ -161,6 +161,22 @@ impl Accounts {
         Ok(self.commands.execute(decorate(command)).await?)
     }
 
+    /// Forgets a user: `UserForgotten` is recorded and, in the same transaction, their data
+    /// key, password hash and the answers naming them are deleted, and their e-mail is freed.
+    pub async fn forget(
+        &self,
+        user: UserId,
+        actor: Actor,
+        correlation_id: Uuid,
+        decorate: impl FnOnce(Command<User>) -> Command<User>,
+    ) -> Result<Executed, AccountError> {
+        let subject = user.as_uuid();
+        let command =
+            Command::<User>::new(subject, UserCommand::Forget { user }, actor, correlation_id)
+                .with_side_write(SideWrite::Forget { subject });
+        Ok(self.commands.execute(decorate(command)).await?)
+    }
+
     /// Makes sure `email` is an admin: registers them (with `password`) or promotes them.
     /// Instances starting together may race to register the same admin: the one that loses
     /// the e-mail finds the winner's user and promotes it (a no-op), so every instance starts.

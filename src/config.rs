@@ -44,6 +44,11 @@ pub struct DatabaseConfig {
     /// [default: database `bestiary` on the local server, as $PGUSER or `postgres`]
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The key-encryption key that wraps each person's data key: 64 hexadecimal digits
+    /// (`openssl rand -hex 32`). Without it data keys are stored unwrapped; once keys are
+    /// wrapped, every process needs it (docs/architecture.md, "Personal data"). [default: none]
+    #[arg(long, env = "KEY_ENCRYPTION_KEY", hide_env_values = true)]
+    pub key_encryption_key: Option<Secret>,
 }
 
 impl DatabaseConfig {

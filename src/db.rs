@@ -1,6 +1,10 @@
 //! Connecting to PostgreSQL: create the database if it is missing, apply migrations, and say
-//! clearly what is wrong when the server cannot be reached or cannot order the log.
+//! clearly what is wrong when the server cannot be reached or cannot order the log, or when
+//! the key-encryption key does not fit its data keys.
 
+use crate::config::DatabaseConfig;
+use commands::vault::{Kek, install_kek};
+use commands::{EventStore, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use std::str::FromStr;
@@ -36,6 +40,9 @@ pub enum DatabaseError {
         /// The server's next transaction id.
         next: String,
     },
+    /// The key-encryption key is missing, malformed or not this database's.
+    #[error("{0}")]
+    Vault(String),
     /// Migrations failed.
     #[error("migrations failed on {url}: {reason}")]
     Migration {
@@ -109,8 +116,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, Database
         .map_err(unreachable)
 }
 
-/// Connects and applies the migrations.
-pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPool, DatabaseError> {
+/// Connects, applies the migrations, and opens the vault of personal data keys with
+/// `KEY_ENCRYPTION_KEY` (installed for the whole process).
+pub async fn connect_and_migrate(
+    database: &DatabaseConfig,
+    max_connections: u32,
+) -> Result<PgPool, DatabaseError> {
+    let url = &database.url();
     let pool = connect(url, max_connections).await?;
     commands::MIGRATOR
         .run(&pool)
@@ -120,7 +132,35 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPo
             reason: error.to_string(),
         })?;
     check_counter(&pool, url).await?;
+    open_vault(database, &pool).await?;
     Ok(pool)
+}
+
+/// Installs the key-encryption key and proves it fits this database's data keys (and turns
+/// e-mail claims from before encryption into keyed hashes).
+async fn open_vault(database: &DatabaseConfig, pool: &PgPool) -> Result<(), DatabaseError> {
+    let kek = database
+        .key_encryption_key
+        .as_ref()
+        .filter(|kek| !kek.expose().trim().is_empty())
+        .map(|kek| Kek::parse(kek.expose()))
+        .transpose()
+        .map_err(|error| DatabaseError::Vault(error.to_string()))?;
+    if !install_kek(kek) {
+        return Err(DatabaseError::Vault(
+            "this process already runs with another KEY_ENCRYPTION_KEY".into(),
+        ));
+    }
+    EventStore::new(pool.clone())
+        .open_vault()
+        .await
+        .map_err(|error| match error {
+            StoreError::Vault(error) => DatabaseError::Vault(error.to_string()),
+            other => DatabaseError::Unreachable {
+                url: redact(&database.url()),
+                reason: other.to_string(),
+            },
+        })
 }
 
 /// Refuses a server whose transaction counter is behind the event log. Every id a server has

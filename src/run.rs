@@ -26,7 +26,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Worker(args) => run_worker(args).await,
         Command::Web(args) => web(args).await,
         Command::Migrate(database) => {
-            db::connect_and_migrate(&database.url(), 2).await?;
+            db::connect_and_migrate(&database, 2).await?;
             tracing::info!(database = %db::redact(&database.url()), "migrations applied");
             Ok(())
         }
@@ -41,7 +41,7 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
     let secret = args.api.secret_key.clone().ok_or_else(|| {
         anyhow::anyhow!("SECRET_KEY is not set: the API refuses to start without a signing secret")
     })?;
-    let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
+    let pool = db::connect_and_migrate(&args.database, POOL_SIZE).await?;
     Api::build(pool, &args.api, &args.redis, secret)
         .await?
         .run(shutdown::signal())
@@ -58,7 +58,7 @@ async fn web(args: WebArgs) -> anyhow::Result<()> {
 }
 
 async fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
-    let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
+    let pool = db::connect_and_migrate(&args.database, POOL_SIZE).await?;
     crate::prometheus::spawn(args.worker.worker_metrics_addr).await?;
     Worker::new(pool, args.worker.settings(&args.redis))
         .run(shutdown::signal())
@@ -87,7 +87,7 @@ async fn all(args: AllArgs) -> anyhow::Result<()> {
             uuid::Uuid::new_v4().simple()
         ))
     };
-    let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
+    let pool = db::connect_and_migrate(&args.database, POOL_SIZE).await?;
     let api = Api::build(pool.clone(), &args.api, &args.redis, secret).await?;
     crate::prometheus::spawn(worker.worker_metrics_addr).await?;
     let worker = Worker::new(pool, worker.settings(&args.redis));
@@ -111,7 +111,7 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
         password: Password::parse(args.password.expose())?,
         display_name: DisplayName::parse(&args.display_name)?,
     };
-    let pool = db::connect_and_migrate(&args.database.url(), 2).await?;
+    let pool = db::connect_and_migrate(&args.database, 2).await?;
     let accounts = Accounts::new(
         CommandHandler::new(EventStore::new(pool)),
         PasswordHasher::new(args.bcrypt_cost, 1, 0),
@@ -122,7 +122,7 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
 }
 
 async fn refresh_avatars(args: RefreshArgs) -> anyhow::Result<()> {
-    let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
+    let pool = db::connect_and_migrate(&args.database, POOL_SIZE).await?;
     let redis = std::sync::Arc::new(args.redis.link()?);
     let commands = CommandHandler::new(EventStore::new(pool.clone()))
         .with_commit_hook(redis_link::notify::head_publisher(redis.clone()));
@@ -152,7 +152,7 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
         })?],
         None => projection::ALL.to_vec(),
     };
-    let pool = db::connect_and_migrate(&args.database.url(), POOL_SIZE).await?;
+    let pool = db::connect_and_migrate(&args.database, POOL_SIZE).await?;
     let terminal = crate::progress::on_terminal();
     for projection in projections {
         let claimed = projections::rebuild::claim(&pool, projection).await?;
@@ -193,7 +193,7 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
 }
 
 async fn rotate_keys(args: RotateKeysArgs) -> anyhow::Result<()> {
-    let pool = db::connect_and_migrate(&args.database.url(), 2).await?;
+    let pool = db::connect_and_migrate(&args.database, 2).await?;
     let grace = if args.revoke_previous {
         std::time::Duration::ZERO
     } else {

@@ -11,10 +11,14 @@ use uuid::Uuid;
 pub struct UserView {
     /// When they registered.
     pub created_at: DateTime<Utc>,
-    /// The name shown to others.
-    pub display_name: String,
-    /// Their e-mail address.
-    pub email: String,
+    /// The name shown to others (`null` once they are forgotten).
+    #[schema(required = true)]
+    pub display_name: Option<String>,
+    /// Their e-mail address (`null` once they are forgotten).
+    #[schema(required = true)]
+    pub email: Option<String>,
+    /// Whether they were forgotten: their personal data is crypto-shredded.
+    pub forgotten: bool,
     /// Their id.
     #[schema(value_type = uuid::Uuid)]
     pub id: UserId,

@@ -60,6 +60,13 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// `DELETE /auth/me` (no `Debug`: it holds a password).
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ForgetMeRequest {
+    /// Their password, entered again: forgetting cannot be undone.
+    pub password: String,
+}
+
 /// `PUT /auth/password` (no `Debug`: it holds passwords).
 #[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PasswordChangeRequest {

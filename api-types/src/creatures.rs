@@ -48,9 +48,13 @@ pub struct OwnerView {
     /// The user's id.
     #[schema(value_type = uuid::Uuid)]
     pub id: UserId,
-    /// Their display name (unknown until their registration is projected).
+    /// Their display name (unknown until their registration is projected, and for ever once
+    /// they are forgotten).
     #[schema(required = true)]
     pub display_name: Option<String>,
+    /// Whether the owner was forgotten (their creatures stay, shown as by "a forgotten user").
+    #[serde(default)]
+    pub forgotten: bool,
 }
 
 /// A creature's avatar.

@@ -32,6 +32,10 @@ pub enum StoreError {
     /// A stored event cannot be read by this code.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// A data key cannot be read (the key-encryption key is missing or wrong), or sealed
+    /// personal data does not open with its subject's key.
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
     /// PostgreSQL failed or is unreachable.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

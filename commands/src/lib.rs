@@ -7,7 +7,9 @@
 //! [`handler::CommandHandler`] runs a command through load → decide → append, retrying a
 //! version conflict when the caller did not pin a version; a keyed command's answer
 //! ([`idempotency`]) is stored by its append, which also hands back the answer of a key used
-//! before. The schema is in the workspace's `migrations/`, embedded as [`MIGRATOR`].
+//! before. [`vault`] seals the personal fields of events with their subject's data key, and
+//! forgets a subject by destroying it (crypto-shredding). The schema is in the workspace's
+//! `migrations/`, embedded as [`MIGRATOR`].
 
 pub mod error;
 pub mod handler;
@@ -16,6 +18,7 @@ pub mod metadata;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod vault;
 
 pub use error::{CommandError, StoreError};
 pub use handler::{Answer, Command, CommandHandler, CommandOutcome, Executed};

@@ -79,6 +79,13 @@ pub trait DomainEvent: Serialize + DeserializeOwned {
         decode_data(event_type, Self::LATEST_VERSION, data)
     }
 
+    /// The fields of `event_type`'s data that identify a person: the event store encrypts
+    /// them with the key of the event's subject, and they read as `null` (see
+    /// [`Personal`](crate::values::Personal)) once that subject is forgotten.
+    fn personal_fields(_event_type: &str) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The uniqueness rules this event claims or releases (unique e-mails, tag names).
     fn unique_claims(&self) -> Vec<UniqueClaim> {
         Vec::new()
@@ -159,6 +166,12 @@ pub enum UniqueClaim {
         set: UniqueSet,
         /// The normalised value.
         key: String,
+    },
+    /// Every value of the set that the event's stream holds becomes free (for an event that
+    /// does not know the value any more, such as forgetting a person).
+    ReleaseAll {
+        /// Which set.
+        set: UniqueSet,
     },
 }
 

@@ -8,6 +8,11 @@ pub enum ApplyError {
     /// The event cannot be read by this code: a poison event.
     #[error("cannot decode event: {0}")]
     Decode(#[from] DecodeError),
+    /// Its sealed personal data does not open with its subject's key (damaged, or the
+    /// key-encryption key is not this database's): a poison event too. A forgotten subject's
+    /// data is not this: it reads as forgotten.
+    #[error("cannot open sealed personal data: {0}")]
+    Unreadable(String),
     /// The database refused or failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -18,7 +23,7 @@ impl ApplyError {
     /// (connection lost, timeout) worth retrying.
     pub fn is_poison(&self) -> bool {
         match self {
-            ApplyError::Decode(_) => true,
+            ApplyError::Decode(_) | ApplyError::Unreadable(_) => true,
             ApplyError::Database(error) => error
                 .as_database_error()
                 .and_then(sqlx::error::DatabaseError::code)

@@ -10,7 +10,7 @@
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
 use crate::projection::{Projection, use_schema};
-use crate::reader::{Decoded, LOGGED_COLUMNS, Logged, Poison};
+use crate::reader::{Decoded, LOGGED_COLUMNS, LOGGED_FROM, Logged, Poison};
 use crate::runner::lock_checkpoint;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -236,7 +236,7 @@ async fn held_events(
     checkpoint: Checkpoint,
 ) -> Result<Vec<Logged>, sqlx::Error> {
     let sql = format!(
-        "SELECT {LOGGED_COLUMNS} FROM events e WHERE e.stream_id = $1 AND e.position >= $2 \
+        "SELECT {LOGGED_COLUMNS} FROM {LOGGED_FROM} WHERE e.stream_id = $1 AND e.position >= $2 \
            AND (e.transaction_id, e.position) <= ($3::text::xid8, $4) ORDER BY e.version"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

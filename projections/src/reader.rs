@@ -23,6 +23,7 @@ use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
 use crate::projection::{AnyEvent, Reads};
 use chrono::{DateTime, Utc};
+use commands::vault::{self, Vault};
 use sqlx::FromRow;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
@@ -70,20 +71,32 @@ pub struct Logged {
     pub payload: Box<serde_json::value::RawValue>,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
+    /// The data key of its subject, as stored, when its payload holds sealed personal data and
+    /// the subject is not forgotten.
+    pub data_key: Option<Vec<u8>>,
+    /// Whether that key is wrapped with the key-encryption key.
+    pub data_key_wrapped: Option<bool>,
 }
 
-/// The columns a [`Logged`] is read from, for a query over `events e`.
+/// The columns a [`Logged`] is read from, for a query over [`LOGGED_FROM`].
 pub const LOGGED_COLUMNS: &str = "e.transaction_id::text AS xid, e.position, e.stream_id, \
-     e.stream_type, e.version, e.event_type, e.schema_version, e.payload, e.recorded_at";
+     e.stream_type, e.version, e.event_type, e.schema_version, e.payload, e.recorded_at, \
+     k.key AS data_key, k.wrapped AS data_key_wrapped";
+
+/// The events `e`, each with its subject's data key `k` where its payload is sealed.
+pub const LOGGED_FROM: &str =
+    "events e LEFT JOIN data_keys k ON k.subject_id = e.stream_id AND e.payload ? 'sealed'";
 
 impl Logged {
-    /// Decodes it (upcasting older schema versions); a poison event is an error.
+    /// Decodes it (opening sealed personal data, upcasting older schema versions); a poison
+    /// event is an error. The personal data of a forgotten subject reads as forgotten.
     pub fn decode(self) -> Result<Decoded, ApplyError> {
+        let opened = self.open()?;
         let event = AnyEvent::decode(
             &self.stream_type,
             &self.event_type,
             u16::try_from(self.schema_version).unwrap_or(0),
-            self.payload.get(),
+            opened.as_deref().unwrap_or(self.payload.get()),
         )?;
         Ok(Decoded {
             checkpoint: self.checkpoint,
@@ -92,6 +105,26 @@ impl Logged {
             recorded_at: self.recorded_at,
             event,
         })
+    }
+
+    /// Its payload with sealed personal data opened, if it holds any.
+    fn open(&self) -> Result<Option<String>, ApplyError> {
+        if !self.payload.get().contains(vault::SEALED) {
+            return Ok(None);
+        }
+        let mut payload: serde_json::Value = serde_json::from_str(self.payload.get())
+            .map_err(|error| ApplyError::Unreadable(error.to_string()))?;
+        let key = match (&self.data_key, self.data_key_wrapped) {
+            (Some(stored), Some(wrapped)) => Some(
+                Vault::default()
+                    .stored_key(self.stream_id, stored, wrapped)
+                    .map_err(|error| ApplyError::Unreadable(error.to_string()))?,
+            ),
+            _ => None,
+        };
+        vault::unseal(&mut payload, key.as_ref())
+            .map_err(|error| ApplyError::Unreadable(error.to_string()))?;
+        Ok(Some(payload.to_string()))
     }
 
     /// Decodes it; a poison event gives back what parking its stream needs, with the error.
@@ -165,11 +198,13 @@ fn read_sql(keys: &[Key]) -> String {
     }
     format!(
         "(SELECT w.transaction_id::text AS xid, w.position, w.stream_id, w.stream_type, \
-             w.version, w.event_type, w.schema_version, w.recorded_at, w.payload, false AS head \
-         FROM ({}) w ORDER BY w.transaction_id, w.position LIMIT $3) \
+             w.version, w.event_type, w.schema_version, w.recorded_at, w.payload, \
+             k.key AS data_key, k.wrapped AS data_key_wrapped, false AS head \
+         FROM ({}) w LEFT JOIN data_keys k ON k.subject_id = w.stream_id AND w.payload ? 'sealed' \
+         ORDER BY w.transaction_id, w.position LIMIT $3) \
          UNION ALL \
          (SELECT e.transaction_id::text, e.position, e.stream_id, e.stream_type, e.version, \
-             e.event_type, e.schema_version, e.recorded_at, NULL, true FROM events e \
+             e.event_type, e.schema_version, e.recorded_at, NULL, NULL, NULL, true FROM events e \
          WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
          ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1)",
         branches.join(" UNION ALL ")

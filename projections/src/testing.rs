@@ -2,7 +2,7 @@
 //! the comparison with a single-threaded replay.
 
 use crate::projection::{ALL, Projection};
-use crate::reader::{LOGGED_COLUMNS, Logged};
+use crate::reader::{LOGGED_COLUMNS, LOGGED_FROM, Logged};
 use serde_json::{Value, json};
 use sqlx::FromRow;
 use sqlx::{PgPool, Row};
@@ -36,7 +36,7 @@ pub async fn dump_schema(
 /// log, one event per batch in position order, into a database of its own.
 pub async fn assert_equals_replay(pool: &PgPool) {
     let replica = commands::testing::TestDatabase::create().await;
-    let sql = format!("SELECT {LOGGED_COLUMNS} FROM events e ORDER BY e.position");
+    let sql = format!("SELECT {LOGGED_COLUMNS} FROM {LOGGED_FROM} ORDER BY e.position");
     let events: Vec<Logged> = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(pool)
         .await

@@ -8,7 +8,8 @@ fn bestiary(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     command
         .args(args)
         .env_remove("SECRET_KEY")
-        .env_remove("DATABASE_URL");
+        .env_remove("DATABASE_URL")
+        .env_remove("KEY_ENCRYPTION_KEY");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -175,5 +176,95 @@ async fn a_server_whose_transaction_counter_is_behind_the_log_is_refused() {
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_database_whose_keys_are_wrapped_starts_only_with_its_key_encryption_key() {
+    let db = commands::testing::TestDatabase::create().await;
+    let url = db.url();
+    let kek = "5e".repeat(32);
+    let with = |key: &str| {
+        [
+            ("DATABASE_URL", url.clone()),
+            ("KEY_ENCRYPTION_KEY", key.to_owned()),
+        ]
+    };
+    let created = bestiary(
+        &[
+            "create-admin",
+            "--email",
+            "ada@example.org",
+            "--password",
+            "battery staple",
+        ],
+        &with(&kek)
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .chain([("BCRYPT_COST", "4")])
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let wrapped: Vec<bool> = sqlx::query_scalar("SELECT wrapped FROM data_keys")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        wrapped,
+        [true, true],
+        "the index key and Ada's, both wrapped"
+    );
+
+    let refused = |output: std::process::Output, expected: &str| {
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(lines[0].contains(expected), "{stderr}");
+        assert!(
+            !stderr.contains(&kek) && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    };
+    refused(
+        bestiary(&["migrate"], &[("DATABASE_URL", url.as_str())]),
+        "KEY_ENCRYPTION_KEY is required",
+    );
+    let other = "a7".repeat(32);
+    refused(
+        bestiary(
+            &["migrate"],
+            &[
+                ("DATABASE_URL", url.as_str()),
+                ("KEY_ENCRYPTION_KEY", other.as_str()),
+            ],
+        ),
+        "KEY_ENCRYPTION_KEY does not unwrap",
+    );
+    refused(
+        bestiary(
+            &["migrate"],
+            &[
+                ("DATABASE_URL", url.as_str()),
+                ("KEY_ENCRYPTION_KEY", "abc"),
+            ],
+        ),
+        "KEY_ENCRYPTION_KEY must be 64 hexadecimal digits",
+    );
+    let started = bestiary(
+        &["migrate"],
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("KEY_ENCRYPTION_KEY", kek.as_str()),
+        ],
+    );
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
     );
 }

@@ -12,6 +12,7 @@ mod cli;
 mod connections;
 mod creatures;
 mod errors;
+mod forgetting;
 mod freshness;
 mod history;
 mod hostile_input;

@@ -6,6 +6,7 @@
 use crate::error::StoreError;
 use crate::idempotency::{AnswerTemplate, IdempotencyRecord, StoredResponse};
 use crate::metadata::EventMetadata;
+use crate::vault::{self, Vault, VaultError};
 use domain::{DomainEvent, UniqueClaim, UniqueSet};
 use serde_json::Value;
 use sqlx::postgres::PgDatabaseError;
@@ -27,7 +28,7 @@ mod refusal {
     pub const NOT_FIRST_WRITE: &str = "BS428";
 }
 
-/// A row written with the events that is not an event.
+/// A row written (or removed) with the events that is not an event.
 #[derive(Clone, PartialEq, Eq)]
 pub enum SideWrite {
     /// Set a user's bcrypt password hash.
@@ -37,6 +38,12 @@ pub enum SideWrite {
         /// The bcrypt hash.
         hash: String,
     },
+    /// Forget a subject: delete their data key (crypto-shredding), their password hash and
+    /// every remembered answer that names them.
+    Forget {
+        /// The subject (the user).
+        subject: Uuid,
+    },
 }
 
 impl std::fmt::Debug for SideWrite {
@@ -45,6 +52,7 @@ impl std::fmt::Debug for SideWrite {
             SideWrite::PasswordHash { user_id, .. } => {
                 write!(f, "PasswordHash {{ user_id: {user_id}, hash: *** }}")
             }
+            SideWrite::Forget { subject } => write!(f, "Forget {{ subject: {subject} }}"),
         }
     }
 }
@@ -116,11 +124,12 @@ pub enum AppendOutcome {
 /// (the tests of the commit-order reader). Dropping it rolls everything back.
 pub struct AppendTx {
     tx: Transaction<'static, Postgres>,
+    vault: Vault,
 }
 
 impl AppendTx {
-    pub(super) fn new(tx: Transaction<'static, Postgres>) -> Self {
-        Self { tx }
+    pub(super) fn new(tx: Transaction<'static, Postgres>, vault: Vault) -> Self {
+        Self { tx, vault }
     }
 
     /// Appends `events` to a stream at `expected_version` within this transaction, as
@@ -135,7 +144,7 @@ impl AppendTx {
         metadata: &EventMetadata,
     ) -> Result<Appended, StoreError> {
         let new = NewEvents::new(stream_type, stream_id, expected_version, events, metadata);
-        match append(&mut self.tx, &new).await? {
+        match append(&mut self.tx, &new, &self.vault).await? {
             AppendOutcome::Appended { appended, .. } => Ok(appended),
             AppendOutcome::AnsweredBefore(_) => Err(StoreError::DuplicateRequest),
         }
@@ -150,10 +159,13 @@ impl AppendTx {
 /// Appends on `connection`: outside a transaction, in the call's own. A stale version is
 /// [`StoreError::Conflict`], a value held by someone else [`StoreError::Taken`], a key another
 /// request answered meanwhile [`StoreError::DuplicateRequest`]. No events: nothing is written
-/// and the stream's version is reported as expected, with no position.
+/// and the stream's version is reported as expected, with no position. Personal fields are
+/// sealed with the stream's data key (made with a new stream's first such event), and e-mail
+/// claims store their keyed hash; `vault` must be open.
 pub async fn append<E: DomainEvent>(
     connection: &mut PgConnection,
     new: &NewEvents<'_, E>,
+    vault: &Vault,
 ) -> Result<AppendOutcome, StoreError> {
     if new.events.is_empty() {
         return Ok(AppendOutcome::Appended {
@@ -171,19 +183,28 @@ pub async fn append<E: DomainEvent>(
         .iter()
         .map(|event| i16::try_from(event.schema_version()).unwrap_or(i16::MAX))
         .collect();
-    let payloads: Vec<Value> = events.iter().map(DomainEvent::to_payload).collect();
-    let claims = Claims::of(events);
+    let mut payloads: Vec<Value> = events.iter().map(DomainEvent::to_payload).collect();
+    let new_key = seal_personal(connection, new, &mut payloads, vault).await?;
+    let claims = Claims::of(events, vault)?;
     let sessions_ended = events.iter().filter(|event| event.ends_sessions()).count();
     let (password_user, password_hash) = match new.side_write {
         Some(SideWrite::PasswordHash { user_id, hash }) => (Some(*user_id), Some(hash.as_str())),
-        None => (None, None),
+        _ => (None, None),
+    };
+    let forget = match new.side_write {
+        Some(SideWrite::Forget { subject }) => Some(*subject),
+        _ => None,
+    };
+    let (key_subject, key_stored, key_wrapped) = match new_key {
+        Some((stored, wrapped)) => (Some(new.stream_id), Some(stored), Some(wrapped)),
+        None => (None, None, None),
     };
     let (record, template) = new.answer.unzip();
     // Called in the select list, the function's row comes back as one record value (in the
     // `FROM` list it would go through a tuple store first).
     let returned: Returned = sqlx::query_scalar(
         "SELECT append_to_stream($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-             $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+             $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)",
     )
     .bind(new.stream_id)
     .bind(new.stream_type)
@@ -203,6 +224,10 @@ pub async fn append<E: DomainEvent>(
     .bind(i32::try_from(sessions_ended).unwrap_or(i32::MAX))
     .bind(password_user)
     .bind(password_hash)
+    .bind(key_subject)
+    .bind(key_stored)
+    .bind(key_wrapped)
+    .bind(forget)
     .bind(record.map(|record| record.scope.as_str()))
     .bind(record.map(|record| record.key.as_str()))
     .bind(record.map(|record| record.fingerprint.as_str()))
@@ -270,7 +295,8 @@ struct Claims {
 }
 
 impl Claims {
-    fn of<E: DomainEvent>(events: &[E]) -> Self {
+    /// The claims of `events`; an e-mail is claimed as its keyed hash, never in plain text.
+    fn of<E: DomainEvent>(events: &[E], vault: &Vault) -> Result<Self, VaultError> {
         let mut claims = Claims {
             ops: Vec::new(),
             sets: Vec::new(),
@@ -280,13 +306,57 @@ impl Claims {
             let (op, set, key) = match claim {
                 UniqueClaim::Claim { set, key } => ("claim", set, key),
                 UniqueClaim::Release { set, key } => ("release", set, key),
+                UniqueClaim::ReleaseAll { set } => ("release_all", set, String::new()),
+            };
+            let key = match set {
+                UniqueSet::UserEmail if !key.is_empty() => vault.index_opened(&key)?,
+                _ => key,
             };
             claims.ops.push(op);
             claims.sets.push(set.as_str());
             claims.keys.push(key);
         }
-        claims
+        Ok(claims)
     }
+}
+
+/// Seals the personal fields of `payloads` with the stream's data key: its stored one, or a
+/// new one (returned as stored, and whether wrapped, for the append to write) when it has none.
+async fn seal_personal<E: DomainEvent>(
+    connection: &mut PgConnection,
+    new: &NewEvents<'_, E>,
+    payloads: &mut [Value],
+    vault: &Vault,
+) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
+    let personal: Vec<(&mut Value, &[&str])> = payloads
+        .iter_mut()
+        .zip(new.events)
+        .map(|(payload, event)| (payload, E::personal_fields(event.event_type())))
+        .filter(|(_, fields)| !fields.is_empty())
+        .collect();
+    if personal.is_empty() {
+        return Ok(None);
+    }
+    let subject = new.stream_id;
+    // A new stream has no key yet; an existing one may (from its registration).
+    let existing = if new.expected_version > 0 {
+        vault
+            .keys_of(connection, &[subject])
+            .await?
+            .remove(&subject)
+    } else {
+        None
+    };
+    let (key, stored) = if let Some(key) = existing {
+        (key, None)
+    } else {
+        let (key, stored, wrapped) = vault.new_key(subject);
+        (key, Some((stored, wrapped)))
+    };
+    for (payload, fields) in personal {
+        vault::seal(payload, fields, subject, &key);
+    }
+    Ok(stored)
 }
 
 /// The store's error for what the function refused.

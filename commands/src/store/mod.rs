@@ -10,6 +10,7 @@ pub use append::{AppendOutcome, AppendTx, Appended, NewEvents, SideWrite};
 pub use recorded::{COLUMNS as EVENT_COLUMNS, RecordedEvent};
 
 use crate::error::StoreError;
+use crate::vault::Vault;
 use domain::{Aggregate, DomainEvent, UniqueSet};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -25,16 +26,28 @@ pub struct Loaded<A> {
     pub position: i64,
 }
 
-/// The event store over a PostgreSQL pool.
+/// The event store over a PostgreSQL pool, sealing and opening personal data with its
+/// [`Vault`].
 #[derive(Clone, Debug)]
 pub struct EventStore {
     pool: PgPool,
+    vault: Vault,
 }
 
 impl EventStore {
-    /// An event store on the given pool (migrations applied).
+    /// An event store on the given pool (migrations applied), with no key-encryption key.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::with_vault(pool, Vault::default())
+    }
+
+    /// An event store on the given pool whose data keys are wrapped as `vault` says.
+    pub fn with_vault(pool: PgPool, vault: Vault) -> Self {
+        Self { pool, vault }
+    }
+
+    /// The same store reading through another pool (a hot standby's), with the same keys.
+    pub fn on(&self, pool: PgPool) -> Self {
+        Self::with_vault(pool, self.vault.clone())
     }
 
     /// The pool underneath.
@@ -42,10 +55,52 @@ impl EventStore {
         &self.pool
     }
 
+    /// Its vault.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// Loads the vault's keys, which proves the key-encryption key fits this database, and
+    /// replaces the e-mail addresses of claims made before encryption by their keyed hash.
+    pub async fn open_vault(&self) -> Result<(), StoreError> {
+        self.vault.open(&self.pool).await?;
+        let plain: Vec<String> = sqlx::query_scalar(
+            "SELECT key FROM unique_keys WHERE set_name = $1 AND key NOT LIKE 'hmac-sha256:%'",
+        )
+        .bind(UniqueSet::UserEmail.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        for key in plain {
+            sqlx::query("UPDATE unique_keys SET key = $3 WHERE set_name = $1 AND key = $2")
+                .bind(UniqueSet::UserEmail.as_str())
+                .bind(&key)
+                .bind(self.vault.index_opened(&key)?)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// All events of a stream, in version order.
     pub async fn read_stream(&self, stream_id: Uuid) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut connection = self.pool.acquire().await?;
-        read_stream_on(&mut connection, stream_id).await
+        self.read_stream_on(&mut connection, stream_id).await
+    }
+
+    /// All events of a stream on `connection`, their personal data opened.
+    async fn read_stream_on(
+        &self,
+        connection: &mut PgConnection,
+        stream_id: Uuid,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut events = read_stream_on(connection, stream_id).await?;
+        self.vault
+            .open_payloads(
+                connection,
+                events.iter_mut().map(|event| &mut event.payload),
+            )
+            .await?;
+        Ok(events)
     }
 
     /// Up to `limit` events after global position `after`, in position order (committed ones:
@@ -56,11 +111,19 @@ impl EventStore {
             "SELECT {} FROM events WHERE position > $1 ORDER BY position LIMIT $2",
             recorded::COLUMNS
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let mut connection = self.pool.acquire().await?;
+        let mut events: Vec<RecordedEvent> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(after)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *connection)
+            .await?;
+        self.vault
+            .open_payloads(
+                &mut connection,
+                events.iter_mut().map(|event| &mut event.payload),
+            )
+            .await?;
+        Ok(events)
     }
 
     /// Loads an aggregate by folding its stream. A stream of another type is an error.
@@ -76,7 +139,7 @@ impl EventStore {
         connection: &mut PgConnection,
         stream_id: Uuid,
     ) -> Result<Loaded<A>, StoreError> {
-        let events = read_stream_on(connection, stream_id).await?;
+        let events = self.read_stream_on(connection, stream_id).await?;
         if events
             .iter()
             .any(|event| event.stream_type != A::STREAM_TYPE)
@@ -101,8 +164,9 @@ impl EventStore {
         &self,
         new: &NewEvents<'_, E>,
     ) -> Result<AppendOutcome, StoreError> {
+        self.vault.open(&self.pool).await?;
         let mut connection = self.pool.acquire().await?;
-        append::append(&mut connection, new).await
+        append::append(&mut connection, new, &self.vault).await
     }
 
     /// [`EventStore::append`] on a connection the caller holds (outside any transaction).
@@ -111,12 +175,14 @@ impl EventStore {
         connection: &mut PgConnection,
         new: &NewEvents<'_, E>,
     ) -> Result<AppendOutcome, StoreError> {
-        append::append(connection, new).await
+        self.vault.open(&self.pool).await?;
+        append::append(connection, new, &self.vault).await
     }
 
     /// Starts a transaction whose first write will be an append, for holding it open.
     pub async fn begin(&self) -> Result<AppendTx, StoreError> {
-        Ok(AppendTx::new(self.pool.begin().await?))
+        self.vault.open(&self.pool).await?;
+        Ok(AppendTx::new(self.pool.begin().await?, self.vault.clone()))
     }
 
     /// The stream holding a unique value (the user with an e-mail, the tag with a name).
@@ -125,11 +191,15 @@ impl EventStore {
         set: UniqueSet,
         key: &str,
     ) -> Result<Option<Uuid>, StoreError> {
+        let stored = match set {
+            UniqueSet::UserEmail => self.vault.index(&self.pool, key).await?,
+            UniqueSet::TagName => key.to_owned(),
+        };
         let owner = sqlx::query_scalar(
             "SELECT stream_id FROM unique_keys WHERE set_name = $1 AND key = $2",
         )
         .bind(set.as_str())
-        .bind(key)
+        .bind(stored)
         .fetch_optional(&self.pool)
         .await?;
         Ok(owner)

@@ -1,5 +1,6 @@
-//! The user aggregate: registration, role and password changes, and ending the user's
-//! sessions. The password hash itself is never in an event: the event store keeps it in its
+//! The user aggregate: registration, role and password changes, ending the user's sessions,
+//! and forgetting the user (their personal data is crypto-shredded, see
+//! [`Personal`](crate::values::Personal)); a forgotten user refuses every later command. The password hash itself is never in an event: the event store keeps it in its
 //! own table, written in the same transaction as [`UserEvent::UserPasswordChanged`] or
 //! [`UserEvent::UserRegistered`].
 //!
@@ -18,7 +19,7 @@ use crate::actor::{Actor, Role};
 use crate::aggregate::Aggregate;
 use crate::event::DomainEvent;
 use crate::ids::UserId;
-use crate::values::{DisplayName, Email};
+use crate::values::{DisplayName, Email, Personal};
 
 /// A user's state, folded from its events. `None` until registered.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -28,13 +29,15 @@ pub struct User(pub Option<UserState>);
 #[derive(Clone, Debug, PartialEq)]
 pub struct UserState {
     /// Their normalised e-mail address.
-    pub email: Email,
+    pub email: Personal<Email>,
     /// The name shown to others.
-    pub display_name: DisplayName,
+    pub display_name: Personal<DisplayName>,
     /// Their role.
     pub role: Role,
     /// How many times their sessions were ended; tokens of an earlier epoch are refused.
     pub session_epoch: u32,
+    /// Whether they were forgotten.
+    pub forgotten: bool,
 }
 
 /// What may be asked of a user, in the imperative.
@@ -61,6 +64,11 @@ pub enum UserCommand {
     /// themself, admins and the system may.
     EndSessions {
         /// The id of the user whose sessions end.
+        user: UserId,
+    },
+    /// Forget this user (the stream's own id): the user themself, admins and the system may.
+    Forget {
+        /// The id of the user to forget.
         user: UserId,
     },
 }
@@ -99,13 +107,15 @@ impl Aggregate for User {
                     return Err(UserError::Forbidden);
                 }
                 Ok(vec![UserEvent::UserRegistered {
-                    email,
-                    display_name,
+                    email: Personal::Known(email),
+                    display_name: Personal::Known(display_name),
                     role,
                 }])
             }
             (Some(_), UserCommand::Register { .. }) => Err(UserError::AlreadyRegistered),
             (None, _) => Err(UserError::NotFound),
+            // A forgotten user is gone: nothing more is decided about them.
+            (Some(user), _) if user.forgotten => Err(UserError::NotFound),
             (Some(user), UserCommand::ChangeRole(role)) => {
                 if !actor.is_privileged() {
                     Err(UserError::Forbidden)
@@ -125,6 +135,13 @@ impl Aggregate for User {
             (Some(_), UserCommand::EndSessions { user }) => {
                 if actor.is_privileged() || actor.user_id() == Some(user) {
                     Ok(vec![UserEvent::UserSessionsEnded {}])
+                } else {
+                    Err(UserError::Forbidden)
+                }
+            }
+            (Some(_), UserCommand::Forget { user }) => {
+                if actor.is_privileged() || actor.user_id() == Some(user) {
+                    Ok(vec![UserEvent::UserForgotten {}])
                 } else {
                     Err(UserError::Forbidden)
                 }
@@ -158,7 +175,14 @@ impl User {
                 display_name: display_name.clone(),
                 role: *role,
                 session_epoch: 0,
+                forgotten: false,
             })),
+            (Some(mut user), UserEvent::UserForgotten {}) => {
+                user.email = Personal::Forgotten;
+                user.display_name = Personal::Forgotten;
+                user.forgotten = true;
+                User(Some(user))
+            }
             (Some(mut user), UserEvent::UserRoleChanged { role }) => {
                 user.role = *role;
                 User(Some(user))

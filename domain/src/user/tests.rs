@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 fn registered() -> UserEvent {
     UserEvent::UserRegistered {
-        email: Email::parse("ada@example.org").unwrap(),
-        display_name: DisplayName::parse("Ada").unwrap(),
+        email: Personal::Known(Email::parse("ada@example.org").unwrap()),
+        display_name: Personal::Known(DisplayName::parse("Ada").unwrap()),
         role: Role::User,
     }
 }
@@ -118,6 +118,7 @@ fn every_event_survives_storage() {
         UserEvent::UserRoleChanged { role: Role::Admin },
         UserEvent::UserPasswordChanged {},
         UserEvent::UserSessionsEnded {},
+        UserEvent::UserForgotten {},
     ] {
         let stored = UserEvent::from_stored(
             event.event_type(),
@@ -166,4 +167,67 @@ fn a_role_change_a_password_change_and_logging_out_everywhere_each_move_the_epoc
         3
     );
     assert!(!registered().ends_sessions());
+}
+
+#[test]
+fn a_user_is_forgotten_by_themself_or_an_admin_and_then_refuses_everything() {
+    let state = User::fold(&[registered()]);
+    let subject = UserId::from_uuid(Uuid::from_u128(1));
+    let forget = || UserCommand::Forget { user: subject };
+    assert_eq!(
+        state.decide(&user(1, Role::User), forget()),
+        Ok(vec![UserEvent::UserForgotten {}])
+    );
+    assert_eq!(
+        state.decide(&user(2, Role::User), forget()),
+        Err(UserError::Forbidden)
+    );
+    assert!(state.decide(&user(3, Role::Admin), forget()).is_ok());
+
+    let forgotten = User::fold(&[registered(), UserEvent::UserForgotten {}]);
+    let after = forgotten.0.clone().unwrap();
+    assert!(after.forgotten);
+    assert_eq!(after.email, Personal::Forgotten);
+    assert_eq!(after.display_name, Personal::Forgotten);
+    assert_eq!(after.session_epoch, 1, "their tokens are refused");
+    for command in [
+        forget(),
+        UserCommand::ChangeRole(Role::Admin),
+        UserCommand::EndSessions { user: subject },
+    ] {
+        assert_eq!(
+            forgotten.decide(&Actor::System, command),
+            Err(UserError::NotFound)
+        );
+    }
+}
+
+#[test]
+fn forgetting_frees_the_email_and_names_its_personal_fields() {
+    assert_eq!(
+        UserEvent::UserForgotten {}.unique_claims(),
+        vec![UniqueClaim::ReleaseAll {
+            set: UniqueSet::UserEmail
+        }]
+    );
+    assert_eq!(
+        UserEvent::personal_fields("UserRegistered"),
+        ["email", "display_name"]
+    );
+    assert!(UserEvent::personal_fields("UserRoleChanged").is_empty());
+}
+
+#[test]
+fn a_registration_whose_personal_data_is_shredded_reads_as_forgotten() {
+    let shredded = serde_json::json!({"email": null, "display_name": null, "role": "user"});
+    let event = UserEvent::from_stored("UserRegistered", 1, shredded).unwrap();
+    assert_eq!(
+        event,
+        UserEvent::UserRegistered {
+            email: Personal::Forgotten,
+            display_name: Personal::Forgotten,
+            role: Role::User,
+        }
+    );
+    assert!(event.unique_claims().is_empty());
 }

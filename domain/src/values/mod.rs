@@ -10,12 +10,14 @@
 
 mod email;
 mod password;
+mod personal;
 mod text;
 mod traits;
 mod unicode;
 
 pub use email::Email;
 pub use password::Password;
+pub use personal::Personal;
 pub use text::{CreatureName, Description, DisplayName, SearchText, Species, TagName};
 pub use traits::Traits;
 

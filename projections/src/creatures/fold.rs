@@ -57,7 +57,8 @@ pub struct Fold {
     /// Tags an event changed.
     pub changed_tags: BTreeSet<Uuid>,
     /// Owners' display names.
-    pub owners: BTreeMap<Uuid, String>,
+    /// Owners' display names; `None` for a forgotten owner.
+    pub owners: BTreeMap<Uuid, Option<String>>,
 }
 
 impl Fold {
@@ -72,8 +73,11 @@ impl Fold {
             AnyEvent::Creature(change) => self.creature(event, change),
             AnyEvent::Tag(change) => self.tag(event, change),
             AnyEvent::User(UserEvent::UserRegistered { display_name, .. }) => {
-                self.owners
-                    .insert(event.stream_id, display_name.as_str().to_owned());
+                let name = display_name.known().map(|name| name.as_str().to_owned());
+                self.owners.insert(event.stream_id, name);
+            }
+            AnyEvent::User(UserEvent::UserForgotten {}) => {
+                self.owners.insert(event.stream_id, None);
             }
             AnyEvent::User(_) | AnyEvent::Other => {}
         }

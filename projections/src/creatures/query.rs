@@ -37,6 +37,7 @@ pub struct CreatureFilter {
 
 const SELECT: &str = "SELECT c.id, c.name, c.species, c.description, c.traits, c.owner_id, \
         o.display_name AS owner_name, \
+        (o.id IS NOT NULL AND o.display_name IS NULL) AS owner_forgotten, \
         COALESCE((SELECT array_agg(t.name ORDER BY lower(t.name)) \
                   FROM proj_creatures.creature_tags ct \
                   JOIN proj_creatures.tags t ON t.id = ct.tag_id AND NOT t.deleted \
@@ -56,6 +57,7 @@ struct CreatureRow {
     traits: Value,
     owner_id: Uuid,
     owner_name: Option<String>,
+    owner_forgotten: bool,
     tags: Vec<String>,
     avatar_state: String,
     avatar_sha256: Option<String>,
@@ -79,6 +81,7 @@ impl From<CreatureRow> for CreatureView {
             owner: OwnerView {
                 id: UserId::from_uuid(row.owner_id),
                 display_name: row.owner_name,
+                forgotten: row.owner_forgotten,
             },
             tags: row.tags,
             avatar: AvatarView {

@@ -170,7 +170,12 @@ pub async fn save(conn: &mut PgConnection, fold: &Fold) -> Result<(), sqlx::Erro
              ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name",
         )
         .bind(fold.owners.keys().copied().collect::<Vec<_>>())
-        .bind(fold.owners.values().map(String::as_str).collect::<Vec<_>>())
+        .bind(
+            fold.owners
+                .values()
+                .map(Option::as_deref)
+                .collect::<Vec<_>>(),
+        )
         .execute(&mut *conn)
         .await?;
     }
@@ -267,7 +272,7 @@ pub async fn copy(conn: &mut PgConnection, fold: &Fold) -> Result<(), sqlx::Erro
         .await?;
     let mut owners = CopyRows::default();
     for (id, name) in &fold.owners {
-        owners.plain(id).text(name).end_row();
+        owners.plain(id).text_or_null(name.as_deref()).end_row();
     }
     owners.copy_into(conn, "owners (id, display_name)").await
 }

@@ -7,7 +7,7 @@
 use crate::checkpoint::Checkpoint;
 use crate::parked;
 use crate::projection::{BulkLoad, Projection, Reads, use_schema};
-use crate::reader::{LOGGED_COLUMNS, Logged, Poison};
+use crate::reader::{LOGGED_COLUMNS, LOGGED_FROM, Logged, Poison};
 use crate::rebuild::RebuildError;
 use futures::TryStreamExt;
 use sqlx::FromRow;
@@ -107,7 +107,7 @@ async fn fold(
     chunks: mpsc::Sender<Chunk>,
 ) -> Result<(), RebuildError> {
     let sql = format!(
-        "SELECT {LOGGED_COLUMNS} FROM events e \
+        "SELECT {LOGGED_COLUMNS} FROM {LOGGED_FROM} \
          WHERE e.transaction_id < $1::text::xid8 AND {} \
          ORDER BY e.stream_id, e.version",
         Reads::condition(2)

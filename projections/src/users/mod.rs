@@ -1,4 +1,5 @@
-//! The users projection: users with their roles, never their secrets. Rows carry their stream
+//! The users projection: users with their roles, never their secrets; a forgotten user's row
+//! stays, with no e-mail or display name. Rows carry their stream
 //! version; an event at or below it was applied already and changes nothing.
 
 mod query;
@@ -23,9 +24,10 @@ pub struct Users;
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 struct UserRow {
     id: Uuid,
-    email: String,
-    display_name: String,
+    email: Option<String>,
+    display_name: Option<String>,
     role: String,
+    forgotten: bool,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -53,9 +55,10 @@ impl Fold {
             if let std::collections::btree_map::Entry::Vacant(entry) = self.users.entry(id) {
                 entry.insert(UserRow {
                     id,
-                    email: email.as_str().to_owned(),
-                    display_name: display_name.as_str().to_owned(),
+                    email: email.known().map(|email| email.as_str().to_owned()),
+                    display_name: display_name.known().map(|name| name.as_str().to_owned()),
                     role: role.as_str().to_owned(),
+                    forgotten: false,
                     version: event.version,
                     created_at: event.recorded_at,
                     updated_at: event.recorded_at,
@@ -72,8 +75,14 @@ impl Fold {
         }
         row.version = event.version;
         row.updated_at = event.recorded_at;
-        if let UserEvent::UserRoleChanged { role } = change {
-            row.role = role.as_str().to_owned();
+        match change {
+            UserEvent::UserRoleChanged { role } => row.role = role.as_str().to_owned(),
+            UserEvent::UserForgotten {} => {
+                row.email = None;
+                row.display_name = None;
+                row.forgotten = true;
+            }
+            _ => {}
         }
         self.changed.insert(id);
     }
@@ -88,7 +97,7 @@ impl Fold {
         let mut fold = Fold::default();
         if !known.is_empty() {
             let rows: Vec<UserRow> = sqlx::query_as(
-                "SELECT id, email, display_name, role, version, created_at, updated_at \
+                "SELECT id, email, display_name, role, forgotten, version, created_at, updated_at \
                  FROM users WHERE id = ANY($1)",
             )
             .bind(&known)
@@ -109,20 +118,24 @@ impl Fold {
             return Ok(());
         }
         sqlx::query(
-            "INSERT INTO users (id, email, display_name, role, version, created_at, updated_at) \
-             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], \
-                 $6::timestamptz[], $7::timestamptz[]) \
-             ON CONFLICT (id) DO UPDATE SET role = EXCLUDED.role, version = EXCLUDED.version, \
+            "INSERT INTO users (id, email, display_name, role, forgotten, version, created_at, \
+                 updated_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bool[], \
+                 $6::int4[], $7::timestamptz[], $8::timestamptz[]) \
+             ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, \
+                 display_name = EXCLUDED.display_name, role = EXCLUDED.role, \
+                 forgotten = EXCLUDED.forgotten, version = EXCLUDED.version, \
                  updated_at = EXCLUDED.updated_at WHERE users.version < EXCLUDED.version",
         )
         .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.email.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.email.as_deref()).collect::<Vec<_>>())
         .bind(
             rows.iter()
-                .map(|r| r.display_name.as_str())
+                .map(|r| r.display_name.as_deref())
                 .collect::<Vec<_>>(),
         )
         .bind(rows.iter().map(|r| r.role.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.forgotten).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.created_at).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
@@ -136,9 +149,10 @@ impl Fold {
         for row in self.changed_rows() {
             users
                 .plain(row.id)
-                .text(&row.email)
-                .text(&row.display_name)
+                .text_or_null(row.email.as_deref())
+                .text_or_null(row.display_name.as_deref())
                 .text(&row.role)
+                .plain(row.forgotten)
                 .plain(row.version)
                 .time(&row.created_at)
                 .time(&row.updated_at)
@@ -147,7 +161,7 @@ impl Fold {
         users
             .copy_into(
                 conn,
-                "users (id, email, display_name, role, version, created_at, updated_at)",
+                "users (id, email, display_name, role, forgotten, version, created_at, updated_at)",
             )
             .await
     }

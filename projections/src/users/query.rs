@@ -12,9 +12,10 @@ pub use api_types::admin::UserView;
 #[derive(sqlx::FromRow)]
 struct UserRow {
     id: Uuid,
-    email: String,
-    display_name: String,
+    email: Option<String>,
+    display_name: Option<String>,
     role: String,
+    forgotten: bool,
     version: i32,
     created_at: DateTime<Utc>,
 }
@@ -26,6 +27,7 @@ impl From<UserRow> for UserView {
             email: row.email,
             display_name: row.display_name,
             role: row.role,
+            forgotten: row.forgotten,
             version: row.version,
             created_at: row.created_at,
         }
@@ -35,7 +37,8 @@ impl From<UserRow> for UserView {
 /// Every user, oldest first.
 pub async fn list(pool: &PgPool) -> Result<Vec<UserView>, QueryError> {
     let rows = sqlx::query_as::<_, UserRow>(
-        "SELECT id, email, display_name, role, version, created_at FROM proj_users.users ORDER BY created_at, id",
+        "SELECT id, email, display_name, role, forgotten, version, created_at \
+         FROM proj_users.users ORDER BY created_at, id",
     )
     .fetch_all(pool)
     .await?;

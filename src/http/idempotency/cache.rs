@@ -28,6 +28,31 @@ const FINISH: &str = "if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 
     if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end \
     return 1";
 
+/// Deletes every cached answer under KEYS[1] (a `SCAN` pattern) whose key or value holds
+/// ARGV[1]; how many.
+const FORGET: &str = "local cursor, removed = '0', 0 \
+    repeat \
+      local page = redis.call('SCAN', cursor, 'MATCH', KEYS[1], 'COUNT', 1000) \
+      cursor = page[1] \
+      for _, key in ipairs(page[2]) do \
+        local value = redis.call('GET', key) or '' \
+        if string.find(key, ARGV[1], 1, true) or string.find(value, ARGV[1], 1, true) then \
+          redis.call('DEL', key) removed = removed + 1 \
+        end \
+      end \
+    until cursor == '0' \
+    return removed";
+
+/// Deletes the cached answers that name `subject` (their own keys', and any other answer
+/// mentioning them), as forgetting them deletes the durable ones; in one round trip. `None`
+/// if Redis could not answer.
+pub async fn forget(redis: &RedisLink, subject: Uuid) -> Option<i64> {
+    let pattern = format!("{}:idempotency:answer:*", redis.prefix());
+    redis
+        .eval(FORGET, &[pattern.as_str()], &[subject.to_string().as_str()])
+        .await
+}
+
 /// What Redis knows of a key before its command runs.
 #[derive(Debug)]
 pub enum Lookup {

@@ -25,7 +25,7 @@ mod fingerprint;
 mod scope;
 pub(crate) mod sealing;
 
-pub use cache::redis_keys;
+pub use cache::{forget as forget_cached_answers, redis_keys};
 pub use context::{Idempotency, IdempotencyContext, StoredAnswer, to_response};
 pub use fingerprint::{FingerprintKey, fingerprint};
 pub use scope::scope;

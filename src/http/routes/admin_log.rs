@@ -22,12 +22,12 @@ use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// `GET /events`, `GET /admin/users`, `PATCH /admin/users/{id}`.
+/// `GET /events`, `GET /admin/users`, `PATCH /admin/users/{id}`, `DELETE /admin/users/{id}`.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(events))
         .routes(routes!(users))
-        .routes(routes!(change_role))
+        .routes(routes!(change_role, forget_user))
 }
 
 /// The most events one page may hold.
@@ -176,5 +176,51 @@ async fn change_role(
     )
     .await?;
     state.sessions.ended(&state.redis, id).await?;
+    Ok(response)
+}
+
+/// Forgets a user, as `DELETE /auth/me` does for themself.
+#[utoipa::path(
+    delete,
+    path = "/admin/users/{id}",
+    operation_id = "forgetUser",
+    tag = "admin",
+    summary = "Forget a user (erase their personal data)",
+    description = "Admins only. Records `UserForgotten` in the user's stream with the admin's id in its metadata and, in the same transaction, destroys the user's data key (crypto-shredding): their e-mail address and display name become unreadable everywhere, in the log, in backups replayed later and in every read table. Their password hash and the remembered answers that name them are deleted, their e-mail is free to register again, and their tokens are refused. Their creatures stay, shown as by a forgotten user. This cannot be undone; a forgotten user is 404 from then on.",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The user's id. A value that is not a UUID names nothing and gives 404."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user is forgotten.", body = Accepted),
+        (status = 400, description = "`Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The caller is not an admin."),
+        (status = 404, description = "No such user, or one forgotten already."),
+        (status = 409, description = "A request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`); retry shortly."),
+        (status = 422, description = "The `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+    )
+)]
+async fn forget_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    correlation: CorrelationId,
+    idempotency: Idempotency,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id, "user")?;
+    let answer = accepted(id, StatusCode::OK, None);
+    let prepare = |command| idempotency.prepare(command, answer);
+    let executed = state
+        .accounts
+        .forget(
+            domain::UserId::from_uuid(id),
+            admin.actor(),
+            correlation.0,
+            prepare,
+        )
+        .await?;
+    let response = idempotency.respond(&state.keys, executed).await?;
+    super::auth::forgotten(&state, id).await?;
     Ok(response)
 }

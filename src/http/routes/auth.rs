@@ -1,4 +1,5 @@
-//! Accounts over HTTP: register, log in, who am I, change my password, log out everywhere.
+//! Accounts over HTTP: register, log in, who am I, change my password, log out everywhere,
+//! forget me.
 
 use crate::accounts::{AccountError, Registration, email_key};
 use crate::http::command::accepted;
@@ -8,7 +9,9 @@ use crate::http::json::Json;
 use crate::http::openapi::{Accepted, PasswordChanged, Registered};
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
-use api_types::auth::{LoginRequest, Me, PasswordChangeRequest, RegisterRequest, Token};
+use api_types::auth::{
+    ForgetMeRequest, LoginRequest, Me, PasswordChangeRequest, RegisterRequest, Token,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -26,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))
         .routes(routes!(login))
-        .routes(routes!(me))
+        .routes(routes!(me, forget_me))
         .routes(routes!(change_password))
         .routes(routes!(logout_all))
 }
@@ -182,9 +185,12 @@ async fn login(
 async fn me(State(state): State<AppState>, caller: Authenticated) -> Result<Json<Me>, ApiError> {
     let loaded = state.commands.store().load::<User>(caller.0.sub).await?;
     let user = loaded.state.0.ok_or(ApiError::NotFound("user"))?;
+    let (Some(display_name), Some(email)) = (user.display_name.known(), user.email.known()) else {
+        return Err(ApiError::NotFound("user"));
+    };
     Ok(Json(Me {
-        display_name: user.display_name,
-        email: user.email,
+        display_name: display_name.clone(),
+        email: email.clone(),
         id: UserId::from_uuid(caller.0.sub),
         role: user.role,
         version: loaded.version,
@@ -292,4 +298,65 @@ async fn logout_all(
     let response = idempotency.respond(&state.keys, executed).await?;
     state.sessions.ended(&state.redis, user).await?;
     Ok(response)
+}
+
+/// Forgets the caller, once they have entered their password again.
+#[utoipa::path(
+    delete,
+    path = "/auth/me",
+    operation_id = "forgetMe",
+    tag = "auth",
+    summary = "Forget the caller (erase their personal data)",
+    description = "Records `UserForgotten` in the caller's stream and, in the same transaction, destroys their data key (crypto-shredding), so their e-mail address and display name become unreadable everywhere: in the log, in backups replayed later and in every read table, rebuilt or not. Their password hash and the remembered answers that name them are deleted, their e-mail is free to register again, and every token issued to them is refused. Their creatures stay, shown as by a forgotten user. This cannot be undone.",
+    request_body(content = ForgetMeRequest, description = "The caller's password, entered again."),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller is forgotten; `id` is their (former) user id.", body = Accepted),
+        (status = 400, description = "The body is not valid JSON, or `Idempotency-Key` is not 1–255 visible ASCII characters (`/problems/bad-request`)."),
+        (status = 401, description = "No, a malformed, an invalid or an expired access token, or one whose session has ended (`/problems/unauthorized`).", headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "The password is wrong."),
+        (status = 409, description = "A request with the same `Idempotency-Key` is still running (`/problems/request-in-flight`); retry shortly."),
+        (status = 413, description = "The body is over 64 KiB (`/problems/payload-too-large`)."),
+        (status = 415, description = "The body is not sent as `Content-Type: application/json` (`/problems/unsupported-media-type`)."),
+        (status = 422, description = "The body has the wrong shape (`/problems/unprocessable-body`), or the `Idempotency-Key` was used before for a different request (`/problems/idempotency-key-reused`)."),
+        (status = 503, description = "Every slot for password hashing is taken (`/problems/busy`; retry in a second), or the database does not answer (`/problems/service-unavailable`)."),
+    )
+)]
+async fn forget_me(
+    State(state): State<AppState>,
+    caller: Authenticated,
+    correlation: CorrelationId,
+    idempotency: Idempotency,
+    Json(body): Json<ForgetMeRequest>,
+) -> Result<Response, ApiError> {
+    let user = caller.0.sub;
+    let id = UserId::from_uuid(user);
+    if !state.accounts.check_password(id, &body.password).await? {
+        return Err(ApiError::Forbidden("the password is wrong".into()));
+    }
+    let answer = accepted(user, StatusCode::OK, None);
+    let prepare = |command| idempotency.prepare(command, answer);
+    let executed = state
+        .accounts
+        .forget(id, caller.actor(), correlation.0, prepare)
+        .await?;
+    let response = idempotency.respond(&state.keys, executed).await?;
+    forgotten(&state, user).await?;
+    Ok(response)
+}
+
+/// What follows a user's forgetting outside its transaction: their sessions end on every API
+/// instance, and the answers cached in Redis that name them go.
+pub async fn forgotten(state: &AppState, user: uuid::Uuid) -> Result<(), ApiError> {
+    state.sessions.ended(&state.redis, user).await?;
+    if crate::http::idempotency::forget_cached_answers(&state.redis, user)
+        .await
+        .is_none()
+    {
+        tracing::warn!(
+            %user,
+            "Redis did not answer: cached answers naming a forgotten user stay until they expire"
+        );
+    }
+    Ok(())
 }

@@ -343,7 +343,8 @@ fn users() -> Html {
                 <tbody>
                     { for users.iter().map(|user| {
                         let current = user.role.clone();
-                        let (run, id, name) = (run.clone(), user.id.to_string(), user.display_name.clone());
+                        let shown = user.display_name.clone().unwrap_or_else(|| "a forgotten user".into());
+                        let (run, id, name) = (run.clone(), user.id.to_string(), shown.clone());
                         let (saved, pending_change, before) = (saved.clone(), pending_change.clone(), current.clone());
                         let onchange = Callback::from(move |event: Event| {
                             let select = event.target_unchecked_into::<HtmlSelectElement>();
@@ -366,13 +367,13 @@ fn users() -> Html {
                         });
                         html! {
                             <tr key={user.id.to_string()} data-testid="user-row">
-                                <td><strong>{ user.display_name.clone() }</strong><br /><span class="muted">{ user.email.clone() }</span></td>
+                                <td><strong>{ shown.clone() }</strong><br /><span class="muted">{ user.email.clone().unwrap_or_default() }</span></td>
                                 <td>
                                     if Some(user.id) == me {
                                         <span class="pill" data-testid="own-role">{ current.clone() }</span>
                                         <span class="muted own-role-note">{" your own; another admin can change it"}</span>
                                     } else {
-                                        <label class="sr-only" for={format!("role-{}", user.id)}>{ format!("Role of {}", user.display_name) }</label>
+                                        <label class="sr-only" for={format!("role-{}", user.id)}>{ format!("Role of {shown}") }</label>
                                         <select id={format!("role-{}", user.id)} {onchange}>
                                             <option value="user" selected={user.role == domain::Role::User.as_str()}>{"user"}</option>
                                             <option value="admin" selected={user.role == domain::Role::Admin.as_str()}>{"admin"}</option>

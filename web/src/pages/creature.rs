@@ -218,11 +218,10 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
     };
     let may_restore = session.may_change(creature_view.owner.id) && creature_view.archived;
 
-    let owner_name = creature_view
-        .owner
-        .display_name
-        .clone()
-        .unwrap_or_else(|| "someone".into());
+    let owner_name = match &creature_view.owner {
+        owner if owner.forgotten => "a forgotten user".to_owned(),
+        owner => owner.display_name.clone().unwrap_or_else(|| "someone".into()),
+    };
     html! {
         <article class="creature" data-testid="creature-page" data-id={id.clone()}>
             if let Some(error) = &*failure {
