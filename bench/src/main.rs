@@ -7,7 +7,8 @@
 //! HTTP commands with and without idempotency keys against raw `INSERT` commits, and the
 //! round trips of a keyed command, counted, (4) projection catch-up against a raw
 //! scan, full rebuilds and read-model visibility at a steady rate, (5) peak memory, and (6)
-//! queries from a hot standby against the primary alone, on a primary and standby of its own. It
+//! queries from a hot standby against the primary alone, on a primary and standby of its own,
+//! and (7) what sealing personal data costs appends and the projection that opens it. It
 //! creates and drops its own `bench_*` databases and `bench-*` Redis keys. Run it with
 //! `scripts/bench [--quick]`, which builds the release binaries it starts.
 
@@ -20,6 +21,7 @@ mod projection;
 mod reads;
 mod report;
 mod round_trips;
+mod sealing;
 mod services;
 mod standby_reads;
 mod stats;
@@ -273,6 +275,25 @@ async fn run(
         None => None,
     };
 
+    eprintln!("bench: 7. sealed personal data");
+    let sealing = sealing::run(
+        server,
+        rounds,
+        slice,
+        if args.quick { 5_000 } else { 50_000 },
+        &remember,
+    )
+    .await?;
+    eprintln!(
+        "bench: sealed ÷ plain appends at 8 writers {:.2}; users fold {:.2}",
+        sealing
+            .appends
+            .iter()
+            .find(|level| level.writers == 8)
+            .map_or(f64::NAN, |level| level.sealed_vs_plain),
+        sealing.fold_sealed_vs_plain
+    );
+
     eprintln!("bench: 6. queries from a hot standby");
     let standby = standby_reads::run(binaries, &ai.url, rounds, slice, steady, sustainable).await?;
     eprintln!(
@@ -300,6 +321,7 @@ async fn run(
         visibility,
         visibility_memory,
         standby,
+        sealing,
         total_seconds: started.elapsed().as_secs_f64(),
     })
 }
