@@ -106,6 +106,11 @@ async fn every_page_passes_axe_and_each_has_its_title_and_focused_heading() {
             ("/admin".to_owned(), "Admin", "[data-testid=projection-row]"),
             ("/mine".to_owned(), "My creatures", ".tabs"),
             ("/mine?archived=true".to_owned(), "My creatures", ".tabs"),
+            (
+                "/account".to_owned(),
+                "Your account",
+                "[data-testid=forget-me]",
+            ),
         ];
         for (path, title, ready) in signed_in {
             check_page(

@@ -8,6 +8,7 @@
 mod accessibility;
 mod admin;
 mod archive;
+mod forgetting;
 mod forms;
 mod gallery;
 mod harness;

@@ -101,6 +101,7 @@ fn switch(route: Route) -> Html {
         Route::Tags => html! { <pages::tags::Tags /> },
         Route::Login => html! { <pages::login::Login /> },
         Route::Register => html! { <pages::register::Register /> },
+        Route::Account => html! { <pages::account::Account /> },
         Route::Admin => html! { <pages::admin::Admin /> },
         Route::NotFound => html! { <pages::not_found::NotFound /> },
     }

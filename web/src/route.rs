@@ -36,6 +36,9 @@ pub enum Route {
     /// Creating an account.
     #[at("/register")]
     Register,
+    /// The user's account: who they are, and forgetting them.
+    #[at("/account")]
+    Account,
     /// Projections, keys and users.
     #[at("/admin")]
     Admin,

@@ -33,6 +33,8 @@ pub enum SessionAction {
     LoggedOut,
     /// The API refused the token (expired, or its key revoked).
     Expired,
+    /// The user was forgotten at their own request.
+    Forgotten,
 }
 
 impl Reducible for Session {
@@ -51,6 +53,16 @@ impl Reducible for Session {
             SessionAction::LoggedOut => {
                 LocalStorage::delete(TOKEN_KEY);
                 Rc::new(Session::default())
+            }
+            SessionAction::Forgotten => {
+                LocalStorage::delete(TOKEN_KEY);
+                Rc::new(Session {
+                    ended: Some(
+                        "Your account was forgotten: your e-mail address and display name are erased."
+                            .into(),
+                    ),
+                    ..Session::default()
+                })
             }
             SessionAction::Expired => {
                 LocalStorage::delete(TOKEN_KEY);

@@ -5,7 +5,7 @@ pub use api_types::admin::{
     ProjectionList, ProjectionView, RebuildState, RebuildView, RoleChangeRequest, Rotated,
     UserList, UserView,
 };
-pub use api_types::auth::{LoginRequest, Me, RegisterRequest, Token};
+pub use api_types::auth::{ForgetMeRequest, LoginRequest, Me, RegisterRequest, Token};
 pub use api_types::creatures::{
     ActorRef, AvatarView, CreateCreatureRequest, CreaturePage, CreatureView, History, HistoryEntry,
     UpdateCreatureRequest,

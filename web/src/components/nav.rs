@@ -59,7 +59,7 @@ pub fn nav() -> Html {
                     title={if live.connected { "Live updates on" } else { "Live updates reconnecting" }}
                     aria-label={if live.connected { "Live updates on" } else { "Live updates reconnecting" }}></span>
                 if let Some(me) = &session.me {
-                    <span class="account-name" data-testid="account-name">{ me.display_name.as_str().to_owned() }</span>
+                    <Link<Route> to={Route::Account} classes="account-name"><span data-testid="account-name">{ me.display_name.as_str().to_owned() }</span></Link<Route>>
                     <button class="button button-ghost button-small" onclick={logout}>{"Log out"}</button>
                 } else {
                     <Link<Route, LoginQuery> to={Route::Login} query={Some(back_here.clone())}

@@ -344,6 +344,22 @@ fn users() -> Html {
                     { for users.iter().map(|user| {
                         let current = user.role.clone();
                         let shown = user.display_name.clone().unwrap_or_else(|| "a forgotten user".into());
+                        let forget = {
+                            let (run, id, name) = (run.clone(), user.id.to_string(), shown.clone());
+                            let (saved, pending_change) = (saved.clone(), pending_change.clone());
+                            Callback::from(move |_| {
+                                let question = format!("Forget {name}? Their e-mail address and display name will be erased everywhere, for good; they are logged out and cannot log in again. Their creatures stay, shown as by a forgotten user. This cannot be undone.");
+                                let confirmed = web_sys::window()
+                                    .and_then(|window| window.confirm_with_message(&question).ok())
+                                    .unwrap_or(false);
+                                if !confirmed {
+                                    return;
+                                }
+                                saved.set(None);
+                                *pending_change.borrow_mut() = Some(format!("Forgotten: {name}'s e-mail address and display name are erased."));
+                                run(CommandRequest::new("DELETE", format!("/admin/users/{id}"), None));
+                            })
+                        };
                         let (run, id, name) = (run.clone(), user.id.to_string(), shown.clone());
                         let (saved, pending_change, before) = (saved.clone(), pending_change.clone(), current.clone());
                         let onchange = Callback::from(move |event: Event| {
@@ -366,10 +382,12 @@ fn users() -> Html {
                             run(CommandRequest::with_body("PATCH", format!("/admin/users/{id}"), &RoleChangeRequest { role }));
                         });
                         html! {
-                            <tr key={user.id.to_string()} data-testid="user-row">
+                            <tr key={user.id.to_string()} data-testid="user-row" data-forgotten={user.forgotten.to_string()}>
                                 <td><strong>{ shown.clone() }</strong><br /><span class="muted">{ user.email.clone().unwrap_or_default() }</span></td>
                                 <td>
-                                    if Some(user.id) == me {
+                                    if user.forgotten {
+                                        <span class="muted">{"forgotten"}</span>
+                                    } else if Some(user.id) == me {
                                         <span class="pill" data-testid="own-role">{ current.clone() }</span>
                                         <span class="muted own-role-note">{" your own; another admin can change it"}</span>
                                     } else {
@@ -378,6 +396,8 @@ fn users() -> Html {
                                             <option value="user" selected={user.role == domain::Role::User.as_str()}>{"user"}</option>
                                             <option value="admin" selected={user.role == domain::Role::Admin.as_str()}>{"admin"}</option>
                                         </select>
+                                        <button class="button button-danger button-small" type="button" onclick={forget}
+                                            data-testid="forget-user" aria-label={format!("Forget {shown}")}>{"Forget"}</button>
                                     }
                                 </td>
                             </tr>
@@ -390,6 +410,7 @@ fn users() -> Html {
     html! {
         <section class="panel">
             <h2 class="section-title">{"Users and roles"}</h2>
+            <p class="muted">{"Forget erases a user's e-mail address and display name everywhere (on request, for good); your own account is forgotten from your account page."}</p>
             if let Some(error) = failure {
                 <ErrorBanner message={error.message()} />
             }

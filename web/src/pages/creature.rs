@@ -220,7 +220,10 @@ pub fn creature_page(props: &CreaturePageProps) -> Html {
 
     let owner_name = match &creature_view.owner {
         owner if owner.forgotten => "a forgotten user".to_owned(),
-        owner => owner.display_name.clone().unwrap_or_else(|| "someone".into()),
+        owner => owner
+            .display_name
+            .clone()
+            .unwrap_or_else(|| "someone".into()),
     };
     html! {
         <article class="creature" data-testid="creature-page" data-id={id.clone()}>

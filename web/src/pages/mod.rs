@@ -1,5 +1,6 @@
 //! One module per page; each reads what it shows from the API and sends commands to it.
 
+pub mod account;
 pub mod admin;
 pub mod creature;
 pub mod creature_form;
