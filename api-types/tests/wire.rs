@@ -1,6 +1,7 @@
 //! The bodies keep the exact JSON the API sent before they were shared: field names, their
 //! order, `null` for absent optional fields, and the enums' spelling; requests keep their
-//! defaults and refusals.
+//! defaults and refusals. Fields added since (`forgotten`, for forgotten users and owners)
+//! are listed where they are sent.
 
 use api_types::admin::{ProjectionList, RoleChangeRequest, Rotated, UserList};
 use api_types::auth::{LoginRequest, Me, PasswordChangeRequest, RegisterRequest, Token};
@@ -22,7 +23,7 @@ fn round_trips<T: Serialize + DeserializeOwned>(json: &str) {
 #[test]
 fn a_creature_page_is_sent_as_before() {
     round_trips::<CreaturePage>(&format!(
-        r#"{{"items":[{{"id":"{ID}","name":"Smaug","species":"dragon","description":"","traits":{{"wings":2}},"owner":{{"id":"{ID}","display_name":null}},"tags":["fire"],"avatar":{{"state":"none","url":null,"failure":null}},"archived":false,"version":1,"position":7,"created_at":"{AT}","updated_at":"{AT}"}}],"next_cursor":null}}"#
+        r#"{{"items":[{{"id":"{ID}","name":"Smaug","species":"dragon","description":"","traits":{{"wings":2}},"owner":{{"id":"{ID}","display_name":null,"forgotten":false}},"tags":["fire"],"avatar":{{"state":"none","url":null,"failure":null}},"archived":false,"version":1,"position":7,"created_at":"{AT}","updated_at":"{AT}"}}],"next_cursor":null}}"#
     ));
 }
 
@@ -39,7 +40,7 @@ fn tags_and_users_are_sent_as_before() {
         r#"{{"tags":[{{"created_at":"{AT}","creature_count":2,"id":"{ID}","name":"fire"}}]}}"#
     ));
     round_trips::<UserList>(&format!(
-        r#"{{"users":[{{"created_at":"{AT}","display_name":"Ann","email":"ann@example.com","id":"{ID}","role":"user","version":1}}]}}"#
+        r#"{{"users":[{{"created_at":"{AT}","display_name":"Ann","email":"ann@example.com","forgotten":false,"id":"{ID}","role":"user","version":1}},{{"created_at":"{AT}","display_name":null,"email":null,"forgotten":true,"id":"{ID}","role":"user","version":2}}]}}"#
     ));
 }
 
