@@ -142,6 +142,18 @@ async fn every_page_passes_axe_and_each_has_its_title_and_focused_heading() {
                 .into_iter()
                 .map(|v| format!("tag suggestions: {v}")),
         );
+        // And the account page with a wrong password refused.
+        admin.open(&format!("{web}/account")).await;
+        admin.fill("#field-password", "not the password").await;
+        admin.click("[data-testid=forget-me-button]").await;
+        admin.client.accept_alert().await.unwrap();
+        admin.find("#field-password-error").await;
+        failures.extend(
+            violations(&admin, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("account, wrong password: {v}")),
+        );
         assert!(failures.is_empty(), "{failures:#?}");
     })
     .await;

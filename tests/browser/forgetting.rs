@@ -1,10 +1,11 @@
 //! Forgetting, as people do it in the SPA: a user on their account page (a wrong password is
 //! refused and kept; the right one, confirmed, logs them out for good, their creature staying
-//! as by "a forgotten user"), and an admin on the admin page.
+//! as by "a forgotten user"), and an admin on the admin page; and logging out everywhere from
+//! the account page.
 
 use crate::harness::{ADMIN_EMAIL, ADMIN_PASSWORD, browser_test};
 use fantoccini::Locator;
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 #[tokio::test]
@@ -32,6 +33,16 @@ async fn a_user_forgets_themself_on_their_account_page_and_their_creature_stays(
         browser
             .until_text("[data-testid=account-details]", "cleo-4b1a@example.org")
             .await;
+        let details = browser
+            .find("[data-testid=account-details]")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            details.contains("Cleo 4b1a") && details.contains("user"),
+            "{details}"
+        );
 
         // A wrong password is refused, and what was typed stays.
         browser.fill("#field-password", "not my password").await;
@@ -57,13 +68,39 @@ async fn a_user_forgets_themself_on_their_account_page_and_their_creature_stays(
         browser.until_at("/account").await;
 
         browser.click("[data-testid=forget-me-button]").await;
+        let question = browser.client.get_alert_text().await.unwrap();
+        assert!(
+            question.contains("You will be logged out and cannot log in again"),
+            "{question}"
+        );
         browser.client.accept_alert().await.unwrap();
-        browser.until_at("/login").await;
+        browser.until_js("location.pathname === '/'").await;
         browser
-            .until_text(".banner-info", "Your account was forgotten")
+            .until_text("[data-testid=notice]", "Your account was forgotten.")
             .await;
+        // Logged out here, and the token is gone from storage.
+        browser.find(".account a[href^='/login']").await;
+        browser
+            .until_js("localStorage.getItem('bestiary.token') === null")
+            .await;
+        assert!(
+            browser
+                .client
+                .find(Locator::Css("[data-testid=account-name]"))
+                .await
+                .is_err(),
+            "still shown as logged in"
+        );
+
+        // Their token is refused by the API too.
+        let refused = system
+            .api
+            .send(Method::GET, "/auth/me", Some(&token), None)
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
 
         // The old credentials no longer log in.
+        browser.open(&format!("{}/login", system.web)).await;
         browser.fill("#field-email", "cleo-4b1a@example.org").await;
         browser.fill("#field-password", "password123").await;
         browser.click("form button[type=submit]").await;
@@ -117,6 +154,41 @@ async fn an_admin_forgets_a_user_from_the_admin_page_after_confirming() {
                      && !row.textContent.includes('dov-4b1a@example.org'))",
             )
             .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn logging_out_everywhere_ends_every_session_of_the_user() {
+    browser_test("logout-all", |session| async move {
+        let system = &session.system;
+        let elsewhere = system
+            .user("eli-4b1a@example.org", "password123", "Eli 4b1a")
+            .await;
+        let browser = session.browser(1280, 900).await;
+        browser
+            .log_in(
+                &system.web,
+                "eli-4b1a@example.org",
+                "password123",
+                "Eli 4b1a",
+            )
+            .await;
+        browser.open(&format!("{}/account", system.web)).await;
+        browser.click("[data-testid=logout-all]").await;
+        browser.until_at("/login").await;
+        browser
+            .until_text(".banner-info", "You are logged out everywhere")
+            .await;
+        browser
+            .until_js("localStorage.getItem('bestiary.token') === null")
+            .await;
+        // The session of another device (a token got through the API) has ended too.
+        let refused = system
+            .api
+            .send(Method::GET, "/auth/me", Some(&elsewhere), None)
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     })
     .await;
 }

@@ -16,8 +16,10 @@ pub struct Session {
     pub token: Option<String>,
     /// The account.
     pub me: Option<Me>,
-    /// Why the last session ended, when it was not the user's choice.
+    /// Why the last session ended, when it was not the user's choice (shown on the login page).
     pub ended: Option<String>,
+    /// Something to tell the user once, on the gallery (that their account was forgotten).
+    pub notice: Option<String>,
 }
 
 /// What changes a session.
@@ -33,8 +35,12 @@ pub enum SessionAction {
     LoggedOut,
     /// The API refused the token (expired, or its key revoked).
     Expired,
+    /// The user ended every session of theirs ("Log out everywhere").
+    LoggedOutEverywhere,
     /// The user was forgotten at their own request.
     Forgotten,
+    /// The gallery has shown the notice.
+    NoticeShown,
 }
 
 impl Reducible for Session {
@@ -48,22 +54,33 @@ impl Reducible for Session {
                     token: Some(token),
                     me: Some(me),
                     ended: None,
+                    notice: None,
                 })
             }
             SessionAction::LoggedOut => {
                 LocalStorage::delete(TOKEN_KEY);
                 Rc::new(Session::default())
             }
-            SessionAction::Forgotten => {
+            SessionAction::LoggedOutEverywhere => {
                 LocalStorage::delete(TOKEN_KEY);
                 Rc::new(Session {
                     ended: Some(
-                        "Your account was forgotten: your e-mail address and display name are erased."
-                            .into(),
+                        "You are logged out everywhere: every session of yours has ended.".into(),
                     ),
                     ..Session::default()
                 })
             }
+            SessionAction::Forgotten => {
+                LocalStorage::delete(TOKEN_KEY);
+                Rc::new(Session {
+                    notice: Some("Your account was forgotten.".into()),
+                    ..Session::default()
+                })
+            }
+            SessionAction::NoticeShown => Rc::new(Session {
+                notice: None,
+                ..(*self).clone()
+            }),
             SessionAction::Expired => {
                 LocalStorage::delete(TOKEN_KEY);
                 Rc::new(Session {

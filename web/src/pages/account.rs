@@ -1,5 +1,5 @@
-//! The account page: who the user is, and forgetting them ("Forget me", with their password
-//! entered again and a confirmation that says what happens).
+//! The account page: who the user is, logging out everywhere, and forgetting them ("Forget
+//! me", with their password entered again and a confirmation that says what happens).
 
 use crate::api::types::ForgetMeRequest;
 use crate::api::{ApiFailure, CommandRequest, IdempotencyKeys};
@@ -79,6 +79,7 @@ pub fn account() -> Html {
                 keys.clone(),
             );
             busy.set(true);
+            wrong.set(None);
             wasm_bindgen_futures::spawn_local(async move {
                 let outcome = api.send(&command).await;
                 busy.set(false);
@@ -87,7 +88,7 @@ pub fn account() -> Html {
                         keys.borrow_mut().settled();
                         session.dispatch(SessionAction::Forgotten);
                         if let Some(navigator) = navigator {
-                            navigator.push(&Route::Login);
+                            navigator.push(&Route::Gallery);
                         }
                     }
                     Err(error) if error.status == 403 => {
@@ -110,6 +111,45 @@ pub fn account() -> Html {
         })
     };
 
+    let logout_all = {
+        let (api, session, navigator, failure, busy) = (
+            api.clone(),
+            session.clone(),
+            navigator.clone(),
+            failure.clone(),
+            busy.clone(),
+        );
+        Callback::from(move |_| {
+            let command = CommandRequest::new("POST", "/auth/logout-all", None);
+            let (api, session, navigator, failure, busy) = (
+                api.clone(),
+                session.clone(),
+                navigator.clone(),
+                failure.clone(),
+                busy.clone(),
+            );
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                let outcome = api.send(&command).await;
+                busy.set(false);
+                match outcome {
+                    Ok(_) => {
+                        session.dispatch(SessionAction::LoggedOutEverywhere);
+                        if let Some(navigator) = navigator {
+                            navigator.push(&Route::Login);
+                        }
+                    }
+                    Err(error) => {
+                        if error.status == 401 {
+                            session.dispatch(SessionAction::Expired);
+                        }
+                        failure.set(Some(error));
+                    }
+                }
+            });
+        })
+    };
+
     html! {
         <section class="narrow account-page" data-testid="account-page">
             <h1>{"Your account"}</h1>
@@ -121,6 +161,14 @@ pub fn account() -> Html {
                 <dt>{"E-mail"}</dt><dd>{ me.email.as_str().to_owned() }</dd>
                 <dt>{"Role"}</dt><dd>{ me.role.as_str() }</dd>
             </dl>
+            <section class="account-sessions" aria-labelledby="sessions-heading">
+                <h2 id="sessions-heading">{"Sessions"}</h2>
+                <p class="muted">{"Ends every session of yours, on this device and every other; log in again to go on."}</p>
+                <div class="actions">
+                    <button class="button button-ghost" type="button" onclick={logout_all} disabled={*busy}
+                        data-testid="logout-all">{"Log out everywhere"}</button>
+                </div>
+            </section>
             <section class="danger-zone" aria-labelledby="forget-heading" data-testid="forget-me">
                 <h2 id="forget-heading">{"Forget me"}</h2>
                 <p>{"Erases your e-mail address and display name everywhere, for good, and logs you out. \

@@ -10,7 +10,7 @@ use crate::components::page::use_page_title;
 use crate::components::status::{Empty, ErrorBanner, Loading};
 use crate::live::use_live;
 use crate::route::{GalleryQuery, Route};
-use crate::session::use_session;
+use crate::session::{SessionAction, use_session};
 use gloo_timers::callback::Timeout;
 use std::collections::HashSet;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -67,6 +67,17 @@ pub fn gallery() -> Html {
     // The cards of the last answer for this query, and those that were new in it.
     let shown = use_mut_ref(|| (String::new(), HashSet::<String>::new()));
     let arrived = use_reducer(Arrivals::default);
+    // A notice the session holds for the gallery (an account just forgotten) is shown while
+    // this page stays open, and only once.
+    let notice = use_state(|| session.notice.clone());
+    {
+        let session = session.clone();
+        use_effect_with((), move |()| {
+            if session.notice.is_some() {
+                session.dispatch(SessionAction::NoticeShown);
+            }
+        });
+    }
 
     {
         let (api, page, shown, arrived) =
@@ -260,6 +271,9 @@ pub fn gallery() -> Html {
                     <Link<Route> to={Route::NewCreature} classes="button">{"+ New creature"}</Link<Route>>
                 }
             </div>
+            if let Some(message) = &*notice {
+                <p class="banner banner-ok" role="status" data-testid="notice">{ message.clone() }</p>
+            }
             <form class="filters" role="search" {onsubmit}>
                 <label class="sr-only" for="search">{"Search"}</label>
                 <input id="search" ref={search_ref} type="search" name="q" placeholder="Search names and descriptions…"
