@@ -270,23 +270,5 @@ pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Waits until the API listens for projection notices on its database.
 pub async fn until_the_api_listens(app: &TestApp) {
-    eventually(
-        std::time::Duration::from_secs(30),
-        "the API to LISTEN",
-        || async {
-            let listening: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-            )
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-            if listening > 0 {
-                Ok(())
-            } else {
-                Err(listening)
-            }
-        },
-    )
-    .await;
+    crate::support::listening::until_an_api_listens(&app.db.pool).await;
 }

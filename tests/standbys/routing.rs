@@ -1,9 +1,9 @@
 //! Which server answers, and that every answer reflects what the client was told.
 
 use crate::cluster::cluster;
+use crate::support::listening::until_an_api_listens;
 use crate::system::{Reads, System, get, read_from, readiness, until_standby_is};
 use bestiary::config::ReadFallback;
-use commands::testing::eventually;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -260,7 +260,7 @@ async fn a_client_told_about_a_position_on_updates_reads_it_from_the_standby() {
     let _shared = SHARED_STANDBY.read().await;
     let system = System::start(STRICT).await;
     let owner = system.user("owner").await;
-    until_the_api_listens(&system).await;
+    until_an_api_listens(&system.db.pool).await;
     let mut stream = system
         .api
         .request(Method::GET, "/updates", None)
@@ -303,23 +303,4 @@ async fn a_client_told_about_a_position_on_updates_reads_it_from_the_standby() {
     let path = format!("/creatures/{id}?min_position={told}");
     let view = read_from(&system.api, &path, "standby-0").await;
     assert_eq!(view["name"], "Glaurung");
-}
-
-/// Waits until the system's API listens for projection notices on the primary.
-async fn until_the_api_listens(system: &System) {
-    eventually(Duration::from_secs(30), "the API to LISTEN", || async {
-        let listening: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-        )
-        .fetch_one(&system.db.pool)
-        .await
-        .unwrap();
-        if listening > 0 {
-            Ok(())
-        } else {
-            Err(listening)
-        }
-    })
-    .await;
 }
