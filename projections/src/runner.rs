@@ -39,6 +39,8 @@ pub struct BatchOutcome {
     pub checkpoint: Checkpoint,
     /// Whether the batch reached everything readable now (no full batch waiting).
     pub caught_up: bool,
+    /// Whether the checkpoint moved: a transaction that wrote has committed.
+    pub moved: bool,
 }
 
 /// Applies up to `limit` events to the projection.
@@ -118,6 +120,7 @@ async fn apply_fetched(
             parked: 0,
             checkpoint: start,
             caught_up,
+            moved: false,
         });
     }
     let mut held = if events.is_empty() {
@@ -139,6 +142,7 @@ async fn apply_fetched(
         parked: held.len() - already,
         checkpoint: reached,
         caught_up,
+        moved: true,
     })
 }
 
@@ -147,7 +151,9 @@ async fn apply_fetched(
 /// on, so a worker shutting down stops between batches, not at the end of a long catch-up,
 /// and a worker can measure each batch). The next window is read and decoded on a connection
 /// of its own while the current one is written, so reading and writing overlap; a window read
-/// from a checkpoint that moved meanwhile (another runner) is dropped and read again.
+/// from a checkpoint that moved meanwhile (another runner) is dropped and read again. When
+/// nothing new is readable it writes nothing: no checkpoint row is locked, no transaction id
+/// is taken.
 pub async fn catch_up(
     pool: &PgPool,
     projection: &'static dyn Projection,
@@ -174,6 +180,19 @@ pub async fn catch_up(
         let fetched = reading
             .await
             .map_err(|error| ApplyError::Database(sqlx::Error::Protocol(error.to_string())))??;
+        if fetched.reached == fetched.start {
+            // Nothing to apply: no transaction, so this step takes no transaction id and holds
+            // back no other reader of the log (a held-back projection polls often).
+            let outcome = BatchOutcome {
+                applied: 0,
+                parked: 0,
+                checkpoint: fetched.start,
+                caught_up: fetched.caught_up,
+                moved: false,
+            };
+            go_on(&outcome);
+            return Ok(outcome);
+        }
         if !fetched.caught_up {
             ahead = Some(read_ahead(pool, projection, fetched.reached, batch));
         }

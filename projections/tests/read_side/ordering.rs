@@ -157,3 +157,29 @@ async fn applying_every_event_a_second_time_changes_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_projection_with_nothing_new_to_read_writes_nothing() {
+    // A step that finds nothing must take no transaction id: one would hold back every other
+    // reader of the log (the projections, the avatar dispatcher) until it commits.
+    let fixture = Fixture::new().await;
+    let owner = fixture.user("ada").await;
+    fixture.creature(owner, "Smaug", "dragon", "", vec![]).await;
+    fixture.catch_up(&projections::creatures::Creatures).await;
+    let written_by = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT xmin::text FROM projection_checkpoints WHERE name = 'creatures'",
+        )
+        .fetch_one(&fixture.db.pool)
+        .await
+        .unwrap()
+    };
+    let before = written_by().await;
+    fixture.run_once(&projections::creatures::Creatures).await;
+    fixture.run_once(&projections::creatures::Creatures).await;
+    assert_eq!(
+        written_by().await,
+        before,
+        "the checkpoint row was written again"
+    );
+}
