@@ -10,6 +10,7 @@
 //! records what it does through the `metrics` facade; the binary exports it.
 
 pub mod avatars;
+pub mod committed;
 pub use projections::lease;
 pub mod metrics;
 pub mod projector;
@@ -86,12 +87,14 @@ impl Worker {
         let wake = wake::listen(&mut tasks, client.clone(), &self.settings.redis_prefix);
         let (stop, stopped) = watch::channel(false);
         let mut projectors = JoinSet::new();
+        let committed = committed::Committed::default();
         for projection in projections::projection::ALL {
             projectors.spawn(projector::run(
                 self.pool.clone(),
                 projection,
                 self.settings.clone(),
                 wake.clone(),
+                committed.clone(),
                 stopped.clone(),
             ));
         }

@@ -1,8 +1,10 @@
 //! One projection's loop: take its lease, catch up, wait for a wake-up or the poll interval,
 //! and again. A poison event parks its stream (see `projections::parked`); the projection
-//! goes on.
+//! goes on. Held back by a transaction still open, it looks again as soon as another task of
+//! this worker commits ([`Committed`]), or after a short delay for transactions elsewhere.
 
 use crate::WorkerSettings;
+use crate::committed::Committed;
 use crate::metrics;
 use crate::pause;
 use projections::lease::Lease;
@@ -14,8 +16,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// How soon to look again when committed events are held back by a transaction still open.
-const HELD_BACK_RETRY: Duration = Duration::from_millis(50);
+/// How soon to look again when committed events are held back by a transaction still open
+/// in another process (one of this worker's raises [`Committed`] as it commits).
+const HELD_BACK_RETRY: Duration = Duration::from_millis(10);
 /// How long to wait after an error before trying again.
 const ERROR_BACKOFF: Duration = Duration::from_secs(1);
 
@@ -25,6 +28,7 @@ pub async fn run(
     projection: &'static dyn Projection,
     settings: WorkerSettings,
     wake: Wake,
+    committed: Committed,
     mut stop: watch::Receiver<bool>,
 ) {
     let options = (*pool.connect_options()).clone();
@@ -45,11 +49,15 @@ pub async fn run(
         tracing::info!(projection = name, "took the lease");
         metrics::lease(name, true);
         let mut head = wake.head();
+        let mut others = committed.subscribe();
         while !*stop.borrow() {
-            let wait = match step(&pool, projection, settings.batch_size, &stop).await {
+            others.borrow_and_update();
+            let stepped = step(&pool, projection, settings.batch_size, &committed, &stop).await;
+            let held_back = matches!(stepped, Ok(Step::HeldBack));
+            let wait = match stepped {
                 Ok(Step::HeldBack) => HELD_BACK_RETRY,
-                Ok(Step::Done) if wake.connected() => settings.idle_interval,
-                Ok(Step::Done) => settings.poll_interval,
+                Ok(_) if wake.connected() => settings.idle_interval,
+                Ok(_) => settings.poll_interval,
                 Err(error) => {
                     tracing::warn!(projection = name, %error, "batch failed; retrying");
                     metrics::step_failed(name);
@@ -68,6 +76,8 @@ pub async fn run(
                         tokio::time::sleep(wait).await;
                     }
                 }
+                // Only a held-back projection cares that this worker committed something.
+                Ok(()) = others.changed(), if held_back => {}
                 () = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => {}
             }
@@ -86,6 +96,7 @@ async fn step(
     pool: &PgPool,
     projection: &'static dyn Projection,
     batch: i64,
+    committed: &Committed,
     stop: &watch::Receiver<bool>,
 ) -> Result<Step, projections::ApplyError> {
     let since = Mutex::new(Instant::now());
@@ -93,6 +104,9 @@ async fn step(
         if let Ok(mut since) = since.lock() {
             metrics::batch(projection.name(), outcome, since.elapsed());
             *since = Instant::now();
+        }
+        if outcome.moved {
+            committed.raise();
         }
         !*stop.borrow()
     })
