@@ -16,11 +16,11 @@ use crate::PROJECTION_CHANNEL;
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
 use crate::parked;
-use crate::projection::{Projection, use_schema};
+use crate::projection::Projection;
 use crate::reader::{self, Decoded, Logged, Poison};
 use serde_json::json;
 use sqlx::FromRow;
-use sqlx::{Acquire, PgConnection, PgPool};
+use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
 use std::collections::{BTreeSet, HashSet};
 use uuid::Uuid;
 
@@ -49,8 +49,7 @@ pub async fn run_batch(
     projection: &dyn Projection,
     limit: i64,
 ) -> Result<BatchOutcome, ApplyError> {
-    let mut tx = pool.begin().await?;
-    use_schema(&mut tx, projection.schema()).await?;
+    let mut tx = begin_batch(pool, projection).await?;
     let start = lock_checkpoint(&mut tx, projection).await?;
     let outcome = apply_next(&mut tx, projection, start, limit, true).await?;
     tx.commit().await?;
@@ -196,8 +195,7 @@ pub async fn catch_up(
         if !fetched.caught_up {
             ahead = Some(read_ahead(pool, projection, fetched.reached, batch));
         }
-        let mut tx = pool.begin().await?;
-        use_schema(&mut tx, projection.schema()).await?;
+        let mut tx = begin_batch(pool, projection).await?;
         let locked = lock_checkpoint(&mut tx, projection).await?;
         let outcome = if locked == fetched.start {
             apply_fetched(&mut tx, projection, fetched, true).await?
@@ -235,6 +233,26 @@ fn read_ahead(
         let mut conn = pool.acquire().await?;
         fetch(&mut conn, projection, start, limit).await
     })
+}
+
+/// Begins a batch's transaction: the projection's schema first on the search path, and a
+/// commit that does not wait for its WAL to reach the disk. That is safe because a
+/// projection is derived: its rows and checkpoint commit together, so a crash that loses the
+/// last batches loses their checkpoint with them, and they are applied again from the log,
+/// whose events commit durably (and are readable only once durable).
+async fn begin_batch(
+    pool: &PgPool,
+    projection: &dyn Projection,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "SELECT set_config('search_path', $1 || ', public', true), \
+                set_config('synchronous_commit', 'off', true)",
+    )
+    .bind(projection.schema())
+    .execute(&mut *tx)
+    .await?;
+    Ok(tx)
 }
 
 /// Locks the projection's checkpoint row for this transaction (creating it if it is new).
