@@ -177,8 +177,13 @@ impl Generator {
                     let _ = write!(hex, "{byte:02x}");
                     hex
                 });
+        // The image commits without waiting for the disk: the event that names it commits
+        // durably after it, and that flush writes the image's WAL too. A crash before the
+        // event loses both, and the job runs again.
         sqlx::query(
-            "INSERT INTO avatar_images (sha256, content_type, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+            "INSERT INTO avatar_images (sha256, content_type, bytes) \
+             SELECT $1::text, $2::text, $3::bytea FROM (SELECT set_config('synchronous_commit', 'off', true)) AS lazily \
+             ON CONFLICT (sha256) DO NOTHING",
         )
         .bind(&sha256)
         .bind(content_type)
