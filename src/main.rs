@@ -4,11 +4,6 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// mimalloc rather than the system allocator: the API and the worker allocate per request and
-/// per event, and glibc's malloc and free were a quarter of the worker's time in a catch-up.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     // A missing .env is the normal case; a malformed one is worth a warning.
