@@ -23,6 +23,11 @@ impl Browser {
         Self { client, profile }
     }
 
+    /// The Chromium profile folder of this session.
+    pub(super) fn profile(&self) -> &Path {
+        &self.profile
+    }
+
     /// Opens `url` and waits for the app to render its navigation (the static shell shown
     /// before the app starts has a top bar too, but no navigation).
     pub async fn open(&self, url: &str) {

@@ -5,8 +5,9 @@ use super::browser::Browser;
 use fantoccini::ClientBuilder;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A ChromeDriver process on a port it chose; killed when dropped.
 pub struct Driver {
@@ -76,6 +77,40 @@ impl Drop for Driver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Waits until no process runs Chromium with `profile`, as a closed session's must not.
+pub async fn until_no_chromium_uses(profile: &Path) {
+    let flag = format!("--user-data-dir={}", profile.display());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let users = processes_whose_command_line_has(&flag);
+        if users.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Chromium processes {users:?} still use {} after their session closed",
+            profile.display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The ids of the processes whose command line has an argument equal to `argument`.
+fn processes_whose_command_line_has(argument: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|line| {
+                line.split(|byte| *byte == 0)
+                    .any(|part| part == argument.as_bytes())
+            })
+        })
+        .collect()
 }
 
 fn tempdir() -> PathBuf {
