@@ -1,9 +1,10 @@
-//! Command handling: load the stream, let the domain decide, append what it decided.
+//! Command handling: load the stream (unless the command starts it), let the domain decide,
+//! append what it decided.
 
 use crate::error::{CommandError, StoreError};
 use crate::idempotency::{self, AnswerTemplate, IdempotencyRecord, StoredResponse};
 use crate::metadata::EventMetadata;
-use crate::store::{AppendOutcome, EventStore, NewEvents, SideWrite};
+use crate::store::{AppendOutcome, EventStore, Loaded, NewEvents, SideWrite};
 use domain::{Actor, Aggregate};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -77,6 +78,10 @@ pub struct Command<A: Aggregate> {
     pub answer: Option<AnswerTemplate>,
     /// The idempotency key's record, under which the answer is stored with the events.
     pub idempotency: Option<IdempotencyRecord>,
+    /// Whether `stream_id` was minted for this command ([`Command::on_a_new_stream`]): such a
+    /// stream has no events, so none are loaded. The append (at version 0) would still meet
+    /// any there were, and the command would then be decided again on what it loads.
+    new_stream: bool,
 }
 
 impl<A: Aggregate> Command<A> {
@@ -91,6 +96,16 @@ impl<A: Aggregate> Command<A> {
             side_write: None,
             answer: None,
             idempotency: None,
+            new_stream: false,
+        }
+    }
+
+    /// A command that starts a stream of its own, under an id minted here (a UUIDv7); its
+    /// stream is not loaded, as it can hold no events yet. The id is `stream_id`.
+    pub fn on_a_new_stream(command: A::Command, actor: Actor, correlation_id: Uuid) -> Self {
+        Self {
+            new_stream: true,
+            ..Self::new(Uuid::now_v7(), command, actor, correlation_id)
         }
     }
 
@@ -168,7 +183,9 @@ impl CommandHandler {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_once(&command).await {
+            // Only the first try trusts that a new stream is empty.
+            let load = !command.new_stream || attempt > 1;
+            match self.try_once(&command, load).await {
                 Err(CommandError::Store(StoreError::Conflict { .. }))
                     if command.expected_version.is_none() && attempt < MAX_ATTEMPTS =>
                 {
@@ -179,7 +196,11 @@ impl CommandHandler {
         }
     }
 
-    async fn try_once<A>(&self, command: &Command<A>) -> Result<Executed, CommandError<A::Error>>
+    async fn try_once<A>(
+        &self,
+        command: &Command<A>,
+        load: bool,
+    ) -> Result<Executed, CommandError<A::Error>>
     where
         A: Aggregate,
         A::Command: Clone,
@@ -191,10 +212,13 @@ impl CommandHandler {
             .acquire()
             .await
             .map_err(StoreError::from)?;
-        let loaded = self
-            .store
-            .load_on::<A>(&mut connection, command.stream_id)
-            .await?;
+        let loaded = if load {
+            self.store
+                .load_on::<A>(&mut connection, command.stream_id)
+                .await?
+        } else {
+            Loaded::empty()
+        };
         // A stream that does not exist is the domain's to refuse (not found), not a conflict.
         if let Some(expected) = command.expected_version
             && loaded.version > 0

@@ -26,6 +26,17 @@ pub struct Loaded<A> {
     pub position: i64,
 }
 
+impl<A: Default> Loaded<A> {
+    /// A stream with no events.
+    pub fn empty() -> Self {
+        Self {
+            state: A::default(),
+            version: 0,
+            position: 0,
+        }
+    }
+}
+
 /// The event store over a PostgreSQL pool, sealing and opening personal data with its
 /// [`Vault`].
 #[derive(Clone, Debug)]

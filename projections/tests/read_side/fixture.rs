@@ -3,7 +3,7 @@
 use commands::handler::Command;
 use commands::testing::TestDatabase;
 use commands::testing::eventually;
-use commands::{CommandHandler, EventMetadata, EventStore};
+use commands::{CommandHandler, EventStore};
 use domain::creature::{Creature, CreatureCommand, TagRef};
 use domain::tag::{Tag, TagCommand};
 use domain::user::{User, UserCommand};
@@ -31,16 +31,7 @@ impl Fixture {
         A::Error: std::fmt::Debug,
     {
         self.handler
-            .execute(Command::<A> {
-                stream_id: id,
-                command,
-                actor,
-                metadata: EventMetadata::new(&actor, Uuid::now_v7()),
-                expected_version: None,
-                side_write: None,
-                answer: None,
-                idempotency: None,
-            })
+            .execute(Command::<A>::new(id, command, actor, Uuid::now_v7()))
             .await
             .expect("the command succeeds")
             .outcome()
@@ -97,16 +88,7 @@ impl Fixture {
     /// Runs a creature command the domain may refuse; whether it ran.
     pub async fn try_command(&self, id: Uuid, command: CreatureCommand, actor: Actor) -> bool {
         self.handler
-            .execute(Command::<Creature> {
-                stream_id: id,
-                command,
-                actor,
-                metadata: EventMetadata::new(&actor, Uuid::now_v7()),
-                expected_version: None,
-                side_write: None,
-                answer: None,
-                idempotency: None,
-            })
+            .execute(Command::<Creature>::new(id, command, actor, Uuid::now_v7()))
             .await
             .is_ok()
     }

@@ -194,16 +194,12 @@ async fn run_tag(fixture: &Fixture, id: Uuid, command: TagCommand, actor: Actor)
     let tag = TagId::from_uuid(id);
     fixture
         .handler
-        .execute(commands::handler::Command::<Tag> {
-            stream_id: tag.as_uuid(),
+        .execute(commands::handler::Command::<Tag>::new(
+            tag.as_uuid(),
             command,
             actor,
-            metadata: commands::EventMetadata::new(&actor, Uuid::now_v7()),
-            expected_version: None,
-            side_write: None,
-            answer: None,
-            idempotency: None,
-        })
+            Uuid::now_v7(),
+        ))
         .await
         .unwrap();
 }

@@ -1,9 +1,9 @@
 //! A workload written through the real command handler, a worker to run, and the replay that
 //! every projection's state is compared with.
 
+use commands::CommandHandler;
 use commands::handler::Command;
 use commands::testing::eventually;
-use commands::{CommandHandler, EventMetadata};
 use domain::creature::{Creature, CreatureChanges, CreatureCommand, TagRef};
 use domain::tag::{Tag, TagCommand};
 use domain::user::{User, UserCommand};
@@ -83,16 +83,7 @@ where
     A::Error: std::fmt::Debug,
 {
     handler
-        .execute(Command::<A> {
-            stream_id: id,
-            command,
-            actor,
-            metadata: EventMetadata::new(&actor, Uuid::now_v7()),
-            expected_version: None,
-            side_write: None,
-            answer: None,
-            idempotency: None,
-        })
+        .execute(Command::<A>::new(id, command, actor, Uuid::now_v7()))
         .await
         .expect("the command succeeds")
         .outcome()
