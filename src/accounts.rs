@@ -86,15 +86,15 @@ impl Accounts {
         if taken.is_some() {
             return Err(StoreError::Taken(UniqueSet::UserEmail).into());
         }
-        let user_id = Uuid::now_v7();
         let hash = self.hasher.hash(&registration.password).await?;
         let command = UserCommand::Register {
             email: registration.email,
             display_name: registration.display_name,
             role,
         };
-        let command = Command::<User>::new(user_id, command, actor, correlation_id)
-            .with_side_write(SideWrite::PasswordHash { user_id, hash });
+        let command = Command::<User>::on_a_new_stream(command, actor, correlation_id);
+        let user_id = command.stream_id;
+        let command = command.with_side_write(SideWrite::PasswordHash { user_id, hash });
         let executed = self.commands.execute(decorate(command)).await?;
         Ok((UserId::from_uuid(user_id), executed))
     }

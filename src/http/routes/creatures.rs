@@ -110,7 +110,24 @@ impl Caller {
     ) -> Result<Response, ApiError> {
         let command = Command::<Creature>::new(id, command, self.actor, self.correlation.0)
             .expecting(expected_version);
-        let answer = accepted(id, status, location);
+        self.run_command(command, status, location).await
+    }
+
+    /// Registers a creature under a new id, answering 201 with its id, version and position.
+    async fn register(&self, command: CreatureCommand) -> Result<Response, ApiError> {
+        let command = Command::<Creature>::on_a_new_stream(command, self.actor, self.correlation.0);
+        let location = format!("/creatures/{}", command.stream_id);
+        self.run_command(command, StatusCode::CREATED, Some(location))
+            .await
+    }
+
+    async fn run_command(
+        &self,
+        command: Command<Creature>,
+        status: StatusCode,
+        location: Option<String>,
+    ) -> Result<Response, ApiError> {
+        let answer = accepted(command.stream_id, status, location);
         run(&self.state, &self.idempotency, command, answer).await
     }
 }
@@ -173,7 +190,6 @@ async fn create(
     else {
         return Err(ApiError::Internal("validated fields went missing".into()));
     };
-    let id = Uuid::now_v7();
     let command = CreatureCommand::Register {
         name,
         species,
@@ -182,15 +198,7 @@ async fn create(
         tags,
         avatar_request: Uuid::now_v7(),
     };
-    caller
-        .run(
-            id,
-            command,
-            None,
-            StatusCode::CREATED,
-            Some(format!("/creatures/{id}")),
-        )
-        .await
+    caller.register(command).await
 }
 
 #[utoipa::path(

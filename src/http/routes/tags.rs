@@ -100,18 +100,11 @@ async fn create(
     Json(body): Json<TagNameRequest>,
 ) -> Result<Response, ApiError> {
     let name = TagName::parse(&body.name)?;
-    let id = Uuid::now_v7();
-    let answer = (StatusCode::CREATED, Some(format!("/tags/{id}")));
-    run(
-        &state,
-        &idempotency,
-        id,
-        TagCommand::Create(name),
-        caller.actor(),
-        correlation,
-        answer,
-    )
-    .await
+    let command =
+        Command::<Tag>::on_a_new_stream(TagCommand::Create(name), caller.actor(), correlation.0);
+    let id = command.stream_id;
+    let answer = accepted(id, StatusCode::CREATED, Some(format!("/tags/{id}")));
+    command::run(&state, &idempotency, command, answer).await
 }
 
 #[utoipa::path(
