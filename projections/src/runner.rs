@@ -43,6 +43,19 @@ pub struct BatchOutcome {
     pub moved: bool,
 }
 
+impl BatchOutcome {
+    /// A window with nothing in it: the checkpoint stays at `start`.
+    fn nothing_new(start: Checkpoint, caught_up: bool) -> Self {
+        Self {
+            applied: 0,
+            parked: 0,
+            checkpoint: start,
+            caught_up,
+            moved: false,
+        }
+    }
+}
+
 /// Applies up to `limit` events to the projection.
 pub async fn run_batch(
     pool: &PgPool,
@@ -114,13 +127,7 @@ async fn apply_fetched(
         events,
     } = fetched;
     if reached == start {
-        return Ok(BatchOutcome {
-            applied: 0,
-            parked: 0,
-            checkpoint: start,
-            caught_up,
-            moved: false,
-        });
+        return Ok(BatchOutcome::nothing_new(start, caught_up));
     }
     let mut held = if events.is_empty() {
         HashSet::new()
@@ -182,13 +189,7 @@ pub async fn catch_up(
         if fetched.reached == fetched.start {
             // Nothing to apply: no transaction, so this step takes no transaction id and holds
             // back no other reader of the log (a held-back projection polls often).
-            let outcome = BatchOutcome {
-                applied: 0,
-                parked: 0,
-                checkpoint: fetched.start,
-                caught_up: fetched.caught_up,
-                moved: false,
-            };
+            let outcome = BatchOutcome::nothing_new(fetched.start, fetched.caught_up);
             go_on(&outcome);
             return Ok(outcome);
         }
