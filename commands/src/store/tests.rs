@@ -164,12 +164,7 @@ async fn a_command_starting_a_stream_that_has_events_after_all_is_decided_on_the
         ),
         "{refused:?}"
     );
-    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE stream_id = $1")
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-    assert_eq!(events, 1);
+    assert_eq!(handler.store().read_stream(id).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
