@@ -44,6 +44,9 @@ struct Args {
     /// Only count the round trips of a keyed command (3b), print them and stop.
     #[arg(long)]
     round_trips_only: bool,
+    /// Only run the projection figures (4: scan, catch-up, rebuild), print them and stop.
+    #[arg(long)]
+    projections_only: bool,
     /// Rounds per comparison [default: 5, quick: 2].
     #[arg(long)]
     rounds: Option<usize>,
@@ -121,6 +124,25 @@ async fn main() -> anyhow::Result<()> {
         }
         forget_redis_keys(&args.redis_url).await;
         println!("{}", round_trips::describe(&counted?));
+        return Ok(());
+    }
+    if args.projections_only {
+        let remember = |name: &String| created.lock().unwrap().push(name.clone());
+        let measured = async {
+            let ai = Service::ai_service(&binaries).await?;
+            let events = args.events.unwrap_or(1_000_000);
+            let log = projection::generate(&server, events).await?;
+            remember(&log);
+            let rounds = args.rounds.unwrap_or(3);
+            projection::run(&server, &log, &binaries, &ai.url, rounds, args.timed_events).await
+        }
+        .await;
+        let databases = created.lock().unwrap().clone();
+        for name in databases {
+            server.drop(&name).await;
+        }
+        forget_redis_keys(&args.redis_url).await;
+        println!("{}", serde_json::to_string_pretty(&measured?)?);
         return Ok(());
     }
     let started = Instant::now();

@@ -46,16 +46,23 @@ pub async fn generate(server: &Server, events: i64) -> anyhow::Result<String> {
     let name = server.create("log", None).await?;
     let pool = server.migrated(&name, 2).await?;
     let owner = uuid::Uuid::now_v7();
+    // Creature ids as Bestiary mints them (UUIDv7: a millisecond timestamp, then random bits),
+    // one millisecond apart and recorded at that time, so the read tables' keys grow as they do in
+    // production.
+    let minted_from = chrono::Utc::now().timestamp_millis();
     let creatures = events / EVENTS_PER_CREATURE;
     let mut first = 1;
     while first <= creatures {
         let last = (first + CREATURES_PER_BATCH - 1).min(creatures);
         sqlx::query(
             "INSERT INTO events (event_id, stream_id, stream_type, version, event_type, \
-                 schema_version, payload, actor_kind, actor_id, correlation_id) \
+                 schema_version, payload, actor_kind, actor_id, correlation_id, recorded_at) \
              SELECT gen_random_uuid(), s.id, 'creature', v.version, v.kind, v.schema, v.payload, \
-                 'user', $3, gen_random_uuid() \
-             FROM (SELECT gen_random_uuid() AS id, g FROM generate_series($1::bigint, $2::bigint) g) s \
+                 'user', $3, gen_random_uuid(), to_timestamp(($4 + s.g) / 1000.0) \
+             FROM (SELECT encode(set_byte(b, 6, (get_byte(b, 6) & 15) | 112), 'hex')::uuid AS id, g \
+                   FROM (SELECT overlay(uuid_send(gen_random_uuid()) \
+                                        placing substring(int8send($4 + g) from 3) from 1 for 6) AS b, g \
+                         FROM generate_series($1::bigint, $2::bigint) g) stamped) s \
              CROSS JOIN LATERAL (VALUES \
                (1, 'CreatureRegistered', 2, jsonb_build_object('name', 'Creature ' || s.g, \
                    'species', (ARRAY['dragon', 'owl', 'kraken', 'sprite'])[1 + s.g % 4], \
@@ -71,6 +78,7 @@ pub async fn generate(server: &Server, events: i64) -> anyhow::Result<String> {
         .bind(first)
         .bind(last)
         .bind(owner)
+        .bind(minted_from)
         .execute(&pool)
         .await?;
         first = last + 1;

@@ -199,7 +199,8 @@ impl Report {
         let _ = writeln!(out, "\n## 4. Projections\n");
         let _ = writeln!(
             out,
-            "A log of {} creature events (registered, renamed, described, traits changed), generated in SQL. Each \
+            "A log of {} creature events (registered, renamed, described, traits changed), generated in SQL \
+             (creature ids minted as Bestiary mints them, UUIDv7 in time order, one millisecond apart). Each \
              round copies it into a fresh database. *scan* reads the first {} events in position order over one \
              connection; *catch-up* is a `bestiary worker` started on the copy, timed until all three projections' \
              checkpoints pass the same {} events. *Rebuild* is `bestiary replay` (every projection, blue-green) \
