@@ -456,9 +456,28 @@ async fn a_keyed_request_its_caller_may_not_make_is_refused_before_the_store_is_
 }
 
 /// The Redis entries holding the cached answer of `key`: each one's Redis key and answer.
+/// An answer is cached just after its response, as its marker is released, so this waits
+/// for the marker to go first.
 async fn cached_answers(app: &TestApp, key: &str) -> Vec<(String, String)> {
     let client = redis::Client::open(app.redis.redis_url.as_str()).unwrap();
     let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let markers = format!("{}:idempotency:in-flight:*:{key}", app.redis.redis_prefix);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let held: Vec<String> = redis::cmd("KEYS")
+            .arg(&markers)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        if held.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{key}: its marker was never released"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     let pattern = format!("{}:idempotency:answer:*:{key}", app.redis.redis_prefix);
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg(&pattern)

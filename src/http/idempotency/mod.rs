@@ -13,7 +13,9 @@
 //!    before: here is the answer" when Redis had lost it, so no separate durable lookup is made;
 //! 3. if it appended nothing, its answer is stored right after, when it is [`decided`]: that
 //!    store, too, hands back an answer stored before, which is then replayed instead;
-//! 4. one Redis round trip caches the answer and releases the marker.
+//! 4. one Redis round trip caches the answer and releases the marker: after the response has
+//!    left when an answer was stored (a repeat in between replays the durable one), before it
+//!    otherwise.
 //!
 //! An answer carrying an access token is stored without its signature on both paths
 //! ([`sealing`]).
@@ -210,7 +212,16 @@ async fn run_keyed(
     request.extensions_mut().insert(context.clone());
     let response = next.run(request).await;
     let (response, answer) = store_after(state, &context, response).await;
-    cache.finish(answer.as_ref(), state.keep_for).await;
+    match answer {
+        // The answer is durable, so it is cached after the response has left: a repeat in
+        // between finds the marker, then the durable answer, and replays it.
+        Some(answer) => {
+            let keep_for = state.keep_for;
+            tokio::spawn(async move { cache.finish(Some(&answer), keep_for).await });
+        }
+        // Nothing to replay: the marker goes before the response, so a retry runs at once.
+        None => cache.finish(None, state.keep_for).await,
+    }
     Ok(response)
 }
 
