@@ -185,8 +185,9 @@ impl Report {
              API of its own (no worker), through counting proxies, less what the API does on its own in an idle \
              spell as long: PostgreSQL **{:.2}** (the client's `Sync` and `Query` messages that end a statement), \
              besides {:.2} pings (a bare `Sync`: sqlx checks every connection given back to its pool, after the \
-             answer); Redis **{:.2}** round trips on the request path (a pipeline is one; commands sent: {}), besides \
-             `PUBLISH` {:.2}, the head announcement a background task sends after the answer.",
+             answer); Redis **{:.2}** round trips (a pipeline is one; commands sent: {}): the answer waits for the \
+             `GET` and `SET` pipeline only, the `EVAL` that caches it is sent after it; besides `PUBLISH` {:.2}, \
+             the head announcement a background task sends after the answer.",
             trips.commands,
             trips.postgres_per_command,
             trips.postgres_pings_per_command,

@@ -32,8 +32,8 @@ pub struct RoundTrips {
     /// PostgreSQL pings per command: sqlx checks each connection given back to its pool with
     /// one, after the answer and off the request path.
     pub postgres_pings_per_command: f64,
-    /// Redis round trips per command on the request path (batches sent before waiting, a
-    /// pipeline being one; the `PUBLISH`es apart).
+    /// Redis round trips per command (batches sent before waiting, a pipeline being one; the
+    /// `PUBLISH`es apart). The answer waits for the lookup only: the cache write follows it.
     pub redis_per_command: f64,
     /// `PUBLISH`es of the new head per command: sent by a background task after the answer,
     /// coalesced under load, never waited for.
@@ -187,6 +187,9 @@ where
                 let Ok(server) = TcpStream::connect(&upstream).await else {
                     return;
                 };
+                // The proxy writes what it reads line by line: without this, Nagle's algorithm
+                // holds a line back until the server acknowledges the last one (up to 40 ms).
+                let _ = (client.set_nodelay(true), server.set_nodelay(true));
                 let (client_read, mut client_write) = client.into_split();
                 let (mut server_read, server_write) = server.into_split();
                 let answers = tokio::spawn(async move {
@@ -322,7 +325,7 @@ pub fn describe(trips: &RoundTrips) -> String {
         .map(|(name, per)| format!("{name} {per:.2}"))
         .collect();
     format!(
-        "{:.2} PostgreSQL (+ {:.2} pings after it), {:.2} Redis on the request path (+ {:.2} PUBLISH after it) per keyed command, over {} ({})",
+        "{:.2} PostgreSQL (+ {:.2} pings after it), {:.2} Redis (+ {:.2} PUBLISH after the answer) per keyed command, over {} ({})",
         trips.postgres_per_command,
         trips.postgres_pings_per_command,
         trips.redis_per_command,
