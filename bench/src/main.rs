@@ -118,11 +118,7 @@ async fn main() -> anyhow::Result<()> {
             round_trips::run(&binaries, &environment, &args.redis_url).await
         }
         .await;
-        let databases = created.lock().unwrap().clone();
-        for name in databases {
-            server.drop(&name).await;
-        }
-        forget_redis_keys(&args.redis_url).await;
+        clean_up(&server, &created, &args.redis_url).await;
         println!("{}", round_trips::describe(&counted?));
         return Ok(());
     }
@@ -137,21 +133,13 @@ async fn main() -> anyhow::Result<()> {
             projection::run(&server, &log, &binaries, &ai.url, rounds, args.timed_events).await
         }
         .await;
-        let databases = created.lock().unwrap().clone();
-        for name in databases {
-            server.drop(&name).await;
-        }
-        forget_redis_keys(&args.redis_url).await;
+        clean_up(&server, &created, &args.redis_url).await;
         println!("{}", serde_json::to_string_pretty(&measured?)?);
         return Ok(());
     }
     let started = Instant::now();
     let outcome = run(&args, &binaries, &server, &created, started).await;
-    let databases = created.lock().unwrap().clone();
-    for name in databases {
-        server.drop(&name).await;
-    }
-    forget_redis_keys(&args.redis_url).await;
+    clean_up(&server, &created, &args.redis_url).await;
     let report = outcome?;
     let base = args.report.clone().unwrap_or_else(|| {
         PathBuf::from(if args.quick {
@@ -361,6 +349,15 @@ async fn environment(
         database_url: server.url(&database),
         redis_prefix: format!("bench-{}", uuid::Uuid::new_v4().simple()),
     })
+}
+
+/// Drops the databases the run created and the Redis keys its processes left.
+async fn clean_up(server: &Server, created: &std::sync::Mutex<Vec<String>>, redis_url: &str) {
+    let databases = created.lock().unwrap().clone();
+    for name in databases {
+        server.drop(&name).await;
+    }
+    forget_redis_keys(redis_url).await;
 }
 
 /// Deletes every `bench-*` key the run's processes left in Redis.
