@@ -47,6 +47,10 @@ struct Args {
     /// Only run the projection figures (4: scan, catch-up, rebuild), print them and stop.
     #[arg(long)]
     projections_only: bool,
+    /// Only measure read-model visibility (4c) at `--rate` commands/s [default: 500], print it
+    /// and stop.
+    #[arg(long)]
+    visibility_only: bool,
     /// Rounds per comparison [default: 5, quick: 2].
     #[arg(long)]
     rounds: Option<usize>,
@@ -131,6 +135,22 @@ async fn main() -> anyhow::Result<()> {
             remember(&log);
             let rounds = args.rounds.unwrap_or(3);
             projection::run(&server, &log, &binaries, &ai.url, rounds, args.timed_events).await
+        }
+        .await;
+        clean_up(&server, &created, &args.redis_url).await;
+        println!("{}", serde_json::to_string_pretty(&measured?)?);
+        return Ok(());
+    }
+    if args.visibility_only {
+        let remember = |name: &String| created.lock().unwrap().push(name.clone());
+        let measured = async {
+            let ai = Service::ai_service(&binaries).await?;
+            let environment = environment(&server, "steady", &remember).await?;
+            let api = Service::api(&binaries, &environment).await?;
+            let _worker = Service::worker(&binaries, &environment, &ai.url)?;
+            let token = http_load::token(&api.url).await?;
+            let rate = args.rate.unwrap_or(500.0);
+            visibility::run(&api.url, &token, rate, Duration::from_secs(20)).await
         }
         .await;
         clean_up(&server, &created, &args.redis_url).await;
