@@ -11,9 +11,10 @@ use projections::Checkpoint;
 use projections::lease::{AVATAR_DISPATCH, Lease};
 use projections::projection::{AnyEvent, Reads};
 use projections::reader::{Logged, read_after};
+use redis::aio::MultiplexedConnection;
 use redis_link::wake::Wake;
 use sqlx::{PgPool, Row};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -45,11 +46,21 @@ pub async fn dispatch(
             continue;
         };
         let mut head = wake.head();
-        while !*stop.borrow() && lease.is_held().await {
-            let wait = match step(&pool, &client, &stream).await {
+        // One connection for as long as it works (a step that fails drops it).
+        let mut redis = None;
+        let mut lease_checked = Instant::now();
+        while !*stop.borrow() {
+            if lease_checked.elapsed() >= poll {
+                if !lease.is_held().await {
+                    break;
+                }
+                lease_checked = Instant::now();
+            }
+            let wait = match step(&pool, &client, &mut redis, &stream).await {
                 Ok(true) => Duration::ZERO,
                 Ok(false) => poll,
                 Err(error) => {
+                    redis = None;
                     tracing::warn!(%error, "dispatching avatar jobs failed; retrying");
                     Duration::from_secs(1)
                 }
@@ -68,18 +79,28 @@ pub async fn dispatch(
 }
 
 /// Reconciles if the stream is gone, then dispatches one batch; whether more may be waiting.
-async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<bool, String> {
-    let mut redis = queue::connect(client)
-        .await
-        .map_err(|error| error.to_string())?;
+async fn step(
+    pool: &PgPool,
+    client: &redis::Client,
+    connection: &mut Option<MultiplexedConnection>,
+    stream: &str,
+) -> Result<bool, String> {
+    let redis = match connection {
+        Some(redis) => redis,
+        None => connection.insert(
+            queue::connect(client)
+                .await
+                .map_err(|error| error.to_string())?,
+        ),
+    };
     // The stream is created here only: nothing else (consumers, appends) creates it, so a
     // missing stream is a Redis that lost its data (or a first start), never an empty one.
-    let exists = queue::exists(&mut redis, stream)
+    let exists = queue::exists(redis, stream)
         .await
         .map_err(|error| error.to_string())?;
     if !exists {
         let jobs = unfinished(pool).await.map_err(|error| error.to_string())?;
-        queue::recreate(&mut redis, stream, &jobs)
+        queue::recreate(redis, stream, &jobs)
             .await
             .map_err(|error| error.to_string())?;
         crate::metrics::enqueued(jobs.len());
@@ -90,7 +111,12 @@ async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<boo
     }
     // Only the lease holder dispatches, so the checkpoint is read without a row lock: the
     // transaction takes no id until its last statement and holds back no reader meanwhile.
-    let mut tx = pool.begin().await.map_err(|error| error.to_string())?;
+    // Its commit does not wait for the disk: a checkpoint lost in a crash enqueues its jobs
+    // again, as a crash before the commit does.
+    let mut tx = pool
+        .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
+        .await
+        .map_err(|error| error.to_string())?;
     let start: Checkpoint = sqlx::query_as(
         "SELECT transaction_id::text AS xid, position FROM reactor_checkpoints WHERE name = $1",
     )
@@ -109,7 +135,7 @@ async fn step(pool: &PgPool, client: &redis::Client, stream: &str) -> Result<boo
     // Enqueued before the checkpoint commits: a crash in between enqueues twice, which the
     // jobs shrug off (the outcome is recorded once). A stream lost since the check above fails
     // the push, so the checkpoint stays and the next step reconciles.
-    queue::push(&mut redis, stream, &jobs)
+    queue::push(redis, stream, &jobs)
         .await
         .map_err(|error| error.to_string())?;
     sqlx::query("UPDATE reactor_checkpoints SET transaction_id = $2::text::xid8, position = $3, updated_at = now() WHERE name = $1")
