@@ -12,6 +12,10 @@ pub const LEASE_CLASS: i32 = 0x6265_7374;
 pub const AVATAR_DISPATCH: i32 = 100;
 /// Lease objects of rebuilds start here (plus the projection's index).
 pub const REBUILD_BASE: i32 = 200;
+/// The advisory lock class of checkpoint locks (`"chkp"`), the object a projection's index:
+/// a transaction that writes a projection's checkpoint holds it until it ends
+/// (`crate::runner`). Not a lease: a lease is a session's lock, this a transaction's.
+pub const CHECKPOINT_LOCK_CLASS: i32 = 0x6368_6b70;
 
 /// A held lease.
 pub struct Lease {

@@ -159,6 +159,18 @@ pub struct Read {
     pub last: Option<Checkpoint>,
     /// Whether the read reached everything readable now (it found fewer than its limit).
     pub complete: bool,
+    /// Where the whole log stands as the read saw it.
+    pub horizon: Horizon,
+}
+
+/// The log as one read saw it, beyond what the read may return.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Horizon {
+    /// The highest position committed.
+    pub head: i64,
+    /// Whether some committed events wait behind a transaction still in flight (they are
+    /// readable once it ends).
+    pub held_back: bool,
 }
 
 impl Read {
@@ -169,7 +181,10 @@ impl Read {
 }
 
 /// The SQL reading up to `$3` events after (`$1`, `$2`) in the ranges `keys`, their
-/// parameters from `$4` on bound by [`bind_keys`], then the head of the log.
+/// parameters from `$4` on bound by [`bind_keys`], then one row with the last readable event
+/// (if any) and the [`Horizon`]. Events wait behind a transaction in flight when the newest
+/// committed transaction id is at or above the bound; it is found at the end of the commit-order
+/// index (an `EXISTS` over the ids above the bound may be planned as a scan of the whole log).
 fn read_sql(keys: &[Key]) -> String {
     let after = "(e.transaction_id, e.position) > ($1::text::xid8, $2) \
          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())";
@@ -199,14 +214,19 @@ fn read_sql(keys: &[Key]) -> String {
     format!(
         "(SELECT w.transaction_id::text AS xid, w.position, w.stream_id, w.stream_type, \
              w.version, w.event_type, w.schema_version, w.recorded_at, w.payload, \
-             k.key AS data_key, k.wrapped AS data_key_wrapped, false AS head \
+             k.key AS data_key, k.wrapped AS data_key_wrapped, false AS head, \
+             NULL::int8 AS log_head, NULL::bool AS held_back \
          FROM ({}) w LEFT JOIN data_keys k ON k.subject_id = w.stream_id AND w.payload ? 'sealed' \
          ORDER BY w.transaction_id, w.position LIMIT $3) \
          UNION ALL \
-         (SELECT e.transaction_id::text, e.position, e.stream_id, e.stream_type, e.version, \
-             e.event_type, e.schema_version, e.recorded_at, NULL, NULL, NULL, true FROM events e \
-         WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-         ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1)",
+         (SELECT h.transaction_id::text, h.position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+             NULL, NULL, true, \
+             (SELECT COALESCE(max(position), 0) FROM events), \
+             COALESCE((SELECT transaction_id FROM events ORDER BY transaction_id DESC LIMIT 1) \
+                 >= pg_snapshot_xmin(pg_current_snapshot()), false) \
+         FROM (SELECT) one LEFT JOIN LATERAL (SELECT e.transaction_id, e.position FROM events e \
+             WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+             ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1) h ON true)",
         branches.join(" UNION ALL ")
     )
 }
@@ -248,8 +268,8 @@ fn bind_keys<'q>(
     query
 }
 
-/// Up to `limit` events after `after` that `reads` selects, in commit-safe order; one
-/// statement.
+/// Up to `limit` events after `after` that `reads` selects, in commit-safe order, and the
+/// log's horizon; one statement.
 pub async fn read_after(
     conn: &mut PgConnection,
     after: Checkpoint,
@@ -266,7 +286,13 @@ pub async fn read_after(
     let mut head = None;
     for row in &rows {
         if row.try_get("head")? {
-            head = Some(Checkpoint::from_row(row)?);
+            read.horizon = Horizon {
+                head: row.try_get("log_head")?,
+                held_back: row.try_get("held_back")?,
+            };
+            if row.try_get::<Option<String>, _>("xid")?.is_some() {
+                head = Some(Checkpoint::from_row(row)?);
+            }
         } else {
             read.events.push(Logged::from_row(row)?);
         }

@@ -2,9 +2,15 @@
 //!
 //! A batch reads up to thousands of events, decodes each once, and hands them to the
 //! projection, which folds them per stream in memory and writes each table with one
-//! statement. The checkpoint row is locked for the batch (`FOR UPDATE`), so even two runners
-//! of one projection cannot apply an event twice: the second waits, then reads the advanced
+//! statement. The projection's checkpoint lock is held for the batch, so even two runners of
+//! one projection cannot apply an event twice: the second waits, then reads the advanced
 //! checkpoint.
+//!
+//! A batch's transaction holds back every reader of the log from the moment it writes (it
+//! then has a transaction id; see [`crate::reader`]), so it does all its reading first: the
+//! checkpoint lock is an advisory lock, which takes no transaction id, and the rows a batch
+//! changes are loaded before the first write. The writes, then the checkpoint with its notice
+//! in one statement, follow one another, and the commit does not wait for the disk.
 //!
 //! A poison event (one that fails for what it is, not for a passing fault) parks its stream
 //! ([`crate::parked`]): that stream's later events are held, every other stream flows on. An
@@ -15,12 +21,13 @@
 use crate::PROJECTION_CHANNEL;
 use crate::checkpoint::Checkpoint;
 use crate::error::ApplyError;
+use crate::lease::CHECKPOINT_LOCK_CLASS;
 use crate::parked;
 use crate::projection::Projection;
-use crate::reader::{self, Decoded, Logged, Poison};
+use crate::reader::{self, Decoded, Horizon, Logged, Poison};
 use serde_json::json;
 use sqlx::FromRow;
-use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{Acquire, PgConnection, PgPool, Postgres, Row, Transaction};
 use std::collections::{BTreeSet, HashSet};
 use uuid::Uuid;
 
@@ -41,19 +48,34 @@ pub struct BatchOutcome {
     pub caught_up: bool,
     /// Whether the checkpoint moved: a transaction that wrote has committed.
     pub moved: bool,
+    /// The log as the batch's read saw it: its head, and whether committed events wait
+    /// behind a transaction in flight.
+    pub horizon: Horizon,
 }
 
 impl BatchOutcome {
-    /// A window with nothing in it: the checkpoint stays at `start`.
-    fn nothing_new(start: Checkpoint, caught_up: bool) -> Self {
+    /// A window with nothing in it: the checkpoint stays at its start.
+    fn nothing_new(fetched: &Fetched) -> Self {
         Self {
             applied: 0,
             parked: 0,
-            checkpoint: start,
-            caught_up,
+            checkpoint: fetched.start,
+            caught_up: fetched.caught_up,
             moved: false,
+            horizon: fetched.horizon,
         }
     }
+}
+
+/// How a batch meets an event the database refuses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    /// The batch is applied in a savepoint; if refused, again event by event, and the refused
+    /// events park their streams.
+    Park,
+    /// The batch is applied as it is (no savepoint: two round trips fewer) and a refusal fails
+    /// the transaction; the caller rolls back and applies it again with [`Refused::Park`].
+    Fail,
 }
 
 /// Applies up to `limit` events to the projection.
@@ -63,7 +85,7 @@ pub async fn run_batch(
     limit: i64,
 ) -> Result<BatchOutcome, ApplyError> {
     let mut tx = begin_batch(pool, projection).await?;
-    let start = lock_checkpoint(&mut tx, projection).await?;
+    let (start, _) = locked_checkpoint(&mut tx, projection).await?;
     let outcome = apply_next(&mut tx, projection, start, limit, true).await?;
     tx.commit().await?;
     Ok(outcome)
@@ -77,6 +99,8 @@ pub(crate) struct Fetched {
     reached: Checkpoint,
     /// Whether it reached everything readable.
     caught_up: bool,
+    /// The log as the read saw it.
+    horizon: Horizon,
     /// The events the projection reads, each decoded or found poison.
     events: Vec<Result<Decoded, (Poison, ApplyError)>>,
 }
@@ -93,6 +117,7 @@ async fn fetch(
         start,
         reached: read.reached(start),
         caught_up: read.complete,
+        horizon: read.horizon,
         events: read
             .events
             .into_iter()
@@ -111,35 +136,38 @@ pub(crate) async fn apply_next(
     live: bool,
 ) -> Result<BatchOutcome, ApplyError> {
     let fetched = fetch(conn, projection, start, limit).await?;
-    apply_fetched(conn, projection, fetched, live).await
+    let held = if fetched.events.is_empty() {
+        HashSet::new()
+    } else {
+        parked::held(conn).await?
+    };
+    apply_fetched(conn, projection, fetched, live, held, Refused::Park).await
 }
 
+/// Applies a window read after the checkpoint, with `held` the streams parked now.
 async fn apply_fetched(
     conn: &mut PgConnection,
     projection: &dyn Projection,
     fetched: Fetched,
     live: bool,
+    mut held: HashSet<Uuid>,
+    refused: Refused,
 ) -> Result<BatchOutcome, ApplyError> {
+    if fetched.reached == fetched.start {
+        return Ok(BatchOutcome::nothing_new(&fetched));
+    }
     let Fetched {
-        start,
         reached,
         caught_up,
+        horizon,
         events,
+        ..
     } = fetched;
-    if reached == start {
-        return Ok(BatchOutcome::nothing_new(start, caught_up));
-    }
-    let mut held = if events.is_empty() {
-        HashSet::new()
-    } else {
-        parked::held(conn).await?
-    };
     let already = held.len();
     let events = hold_and_park(conn, projection, events, &mut held).await?;
-    let applied = apply(conn, projection, events, &mut held).await?;
+    let applied = apply(conn, projection, events, &mut held, refused).await?;
     if live {
-        save_checkpoint(conn, projection, reached, applied.len()).await?;
-        announce(conn, projection, reached, &applied).await?;
+        save_checkpoint_and_announce(conn, projection, reached, &applied).await?;
     } else {
         crate::rebuild::progress::save_progress(conn, projection, reached, applied.len()).await?;
     }
@@ -149,6 +177,7 @@ async fn apply_fetched(
         checkpoint: reached,
         caught_up,
         moved: true,
+        horizon,
     })
 }
 
@@ -181,46 +210,53 @@ pub async fn catch_up(
             return Ok(outcome);
         }
     };
-    let mut ahead = Some(read_ahead(pool, projection, start, batch));
-    while let Some(reading) = ahead.take() {
-        let fetched = reading
+    let mut ahead = read_ahead(pool, projection, start, batch);
+    loop {
+        let fetched = ahead
             .await
             .map_err(|error| ApplyError::Database(sqlx::Error::Protocol(error.to_string())))??;
         if fetched.reached == fetched.start {
             // Nothing to apply: no transaction, so this step takes no transaction id and holds
             // back no other reader of the log (a held-back projection polls often).
-            let outcome = BatchOutcome::nothing_new(fetched.start, fetched.caught_up);
+            let outcome = BatchOutcome::nothing_new(&fetched);
             go_on(&outcome);
             return Ok(outcome);
         }
-        if !fetched.caught_up {
-            ahead = Some(read_ahead(pool, projection, fetched.reached, batch));
-        }
+        let mut next =
+            (!fetched.caught_up).then(|| read_ahead(pool, projection, fetched.reached, batch));
         let mut tx = begin_batch(pool, projection).await?;
-        let locked = lock_checkpoint(&mut tx, projection).await?;
-        let outcome = if locked == fetched.start {
-            apply_fetched(&mut tx, projection, fetched, true).await?
+        let (locked, held) = locked_checkpoint(&mut tx, projection).await?;
+        let attempt = if locked == fetched.start {
+            apply_fetched(&mut tx, projection, fetched, true, held, Refused::Fail).await
         } else {
-            if let Some(stale) = ahead.take() {
+            // Another runner moved the checkpoint: what was read is stale, and so is what
+            // is being read after it.
+            if let Some(stale) = next.take() {
                 stale.abort();
             }
-            let outcome = apply_next(&mut tx, projection, locked, batch, true).await?;
-            if !outcome.caught_up {
-                ahead = Some(read_ahead(pool, projection, outcome.checkpoint, batch));
-            }
-            outcome
+            apply_next(&mut tx, projection, locked, batch, true).await
         };
-        tx.commit().await?;
+        let outcome = match attempt {
+            Ok(outcome) => {
+                tx.commit().await?;
+                outcome
+            }
+            // The database refused the batch for what it holds: again, parking what it refuses
+            // (the window read ahead is checked against the checkpoint like any other).
+            Err(error) if error.is_poison() => {
+                tx.rollback().await?;
+                run_batch(pool, projection, batch).await?
+            }
+            Err(error) => return Err(error),
+        };
         if !go_on(&outcome) || outcome.caught_up {
-            if let Some(extra) = ahead.take() {
+            if let Some(extra) = next {
                 extra.abort();
             }
             return Ok(outcome);
         }
+        ahead = next.unwrap_or_else(|| read_ahead(pool, projection, outcome.checkpoint, batch));
     }
-    let outcome = run_batch(pool, projection, batch).await?;
-    go_on(&outcome);
-    Ok(outcome)
 }
 
 fn read_ahead(
@@ -236,40 +272,68 @@ fn read_ahead(
     })
 }
 
-/// Begins a batch's transaction: the projection's schema first on the search path, and a
-/// commit that does not wait for its WAL to reach the disk. That is safe because a
-/// projection is derived: its rows and checkpoint commit together, so a crash that loses the
-/// last batches loses their checkpoint with them, and they are applied again from the log,
-/// whose events commit durably (and are readable only once durable).
+/// Begins a batch's transaction, in one round trip: the projection's schema first on the
+/// search path, a commit that does not wait for its WAL to reach the disk, and the
+/// projection's checkpoint lock. The commit may skip the disk because a projection is
+/// derived: its rows and checkpoint commit together, so a crash that loses the last batches
+/// loses their checkpoint with them, and they are applied again from the log, whose events
+/// commit durably (and are readable only once durable). The lock is an advisory one, held
+/// to the end of the transaction: unlike a row lock it takes no transaction id, so the batch
+/// holds back no reader of the log until it writes. Each statement of the round trip reads
+/// what committed before it, so the checkpoint read next is the one the lock protects.
 async fn begin_batch(
     pool: &PgPool,
     projection: &dyn Projection,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "SELECT set_config('search_path', $1 || ', public', true), \
-                set_config('synchronous_commit', 'off', true)",
-    )
-    .bind(projection.schema())
-    .execute(&mut *tx)
-    .await?;
-    Ok(tx)
+    pool.begin_with(sqlx::AssertSqlSafe(format!(
+        "BEGIN; SET LOCAL search_path = {}, public; SET LOCAL synchronous_commit = off; \
+         SELECT pg_advisory_xact_lock({CHECKPOINT_LOCK_CLASS}, {})",
+        projection.schema(),
+        projection.index()
+    )))
+    .await
 }
 
-/// Locks the projection's checkpoint row for this transaction (creating it if it is new).
+/// Takes the projection's checkpoint lock for this transaction, as [`begin_batch`] does, and
+/// reads the checkpoint. Every writer of a projection's checkpoint holds this lock.
 pub(crate) async fn lock_checkpoint(
     conn: &mut PgConnection,
     projection: &dyn Projection,
 ) -> Result<Checkpoint, sqlx::Error> {
-    let row = sqlx::query(
-        "INSERT INTO projection_checkpoints (name) VALUES ($1) \
-         ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name \
-         RETURNING transaction_id::text AS xid, position",
-    )
-    .bind(projection.name())
-    .fetch_one(conn)
-    .await?;
-    Checkpoint::from_row(&row)
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(CHECKPOINT_LOCK_CLASS)
+        .bind(projection.index())
+        .execute(&mut *conn)
+        .await?;
+    Ok(locked_checkpoint(conn, projection).await?.0)
+}
+
+/// The checkpoint of a projection whose lock this transaction holds (creating its row if it
+/// is new), and the streams parked in its live schema, in one statement.
+async fn locked_checkpoint(
+    conn: &mut PgConnection,
+    projection: &dyn Projection,
+) -> Result<(Checkpoint, HashSet<Uuid>), sqlx::Error> {
+    let sql = format!(
+        "SELECT c.transaction_id::text AS xid, c.position, \
+             ARRAY(SELECT stream_id FROM {}.{}) AS held \
+         FROM projection_checkpoints c WHERE c.name = $1",
+        projection.schema(),
+        parked::TABLE
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(projection.name())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        sqlx::query("INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(projection.name())
+            .execute(&mut *conn)
+            .await?;
+        return Ok((Checkpoint::default(), parked::held(conn).await?));
+    };
+    let held: Vec<Uuid> = row.try_get("held")?;
+    Ok((Checkpoint::from_row(&row)?, held.into_iter().collect()))
 }
 
 /// Holds the events of parked streams; a poison event parks its stream.
@@ -295,15 +359,20 @@ async fn hold_and_park(
 }
 
 /// Applies the decoded events, all at once; if the database refuses the batch for what it
-/// holds, event by event instead, parking the stream of each event refused. The events
-/// applied.
+/// holds, event by event instead, parking the stream of each event refused (or, with
+/// [`Refused::Fail`], failing). The events applied.
 async fn apply(
     conn: &mut PgConnection,
     projection: &dyn Projection,
     events: Vec<Decoded>,
     held: &mut HashSet<Uuid>,
+    refused: Refused,
 ) -> Result<Vec<Decoded>, ApplyError> {
     if events.is_empty() {
+        return Ok(events);
+    }
+    if refused == Refused::Fail {
+        projection.apply(conn, &events).await?;
         return Ok(events);
     }
     let error = {
@@ -355,30 +424,10 @@ async fn apply(
     Ok(applied)
 }
 
-/// Moves the checkpoint to `reached`.
-async fn save_checkpoint(
-    conn: &mut PgConnection,
-    projection: &dyn Projection,
-    reached: Checkpoint,
-    applied: usize,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE projection_checkpoints SET transaction_id = $2::text::xid8, position = $3, \
-             events_applied = events_applied + $4, updated_at = now() WHERE name = $1",
-    )
-    .bind(projection.name())
-    .bind(reached.transaction_id_text())
-    .bind(reached.position)
-    .bind(applied as i64)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Tells listeners (on commit) what changed: the position reached, the checkpoint (so a
-/// waiting read can tell whether its event is applied without asking the database) and the
-/// creatures touched.
-async fn announce(
+/// Moves the checkpoint to `reached` and tells listeners (on commit) what changed, in one
+/// statement: the position reached, the checkpoint (so a waiting read can tell whether its
+/// event is applied without asking the database) and the creatures touched.
+async fn save_checkpoint_and_announce(
     conn: &mut PgConnection,
     projection: &dyn Projection,
     reached: Checkpoint,
@@ -402,10 +451,19 @@ async fn announce(
         "checkpoint": reached,
         "creatures": creatures,
     });
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(PROJECTION_CHANNEL)
-        .bind(notice.to_string())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "WITH moved AS (UPDATE projection_checkpoints SET transaction_id = $2::text::xid8, \
+             position = $3, events_applied = events_applied + $4, updated_at = now() \
+             WHERE name = $1 RETURNING name) \
+         SELECT pg_notify($5, $6) FROM moved",
+    )
+    .bind(projection.name())
+    .bind(reached.transaction_id_text())
+    .bind(reached.position)
+    .bind(applied.len() as i64)
+    .bind(PROJECTION_CHANNEL)
+    .bind(notice.to_string())
+    .execute(conn)
+    .await?;
     Ok(())
 }

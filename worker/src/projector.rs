@@ -7,9 +7,9 @@ use crate::WorkerSettings;
 use crate::committed::Committed;
 use crate::metrics;
 use crate::pause;
+use projections::Projection;
 use projections::lease::Lease;
 use projections::runner::catch_up;
-use projections::{Projection, status};
 use redis_link::wake::Wake;
 use sqlx::PgPool;
 use std::sync::Mutex;
@@ -21,6 +21,9 @@ use tokio::sync::watch;
 const HELD_BACK_RETRY: Duration = Duration::from_millis(10);
 /// How long to wait after an error before trying again.
 const ERROR_BACKOFF: Duration = Duration::from_secs(1);
+/// How often the lease's connection is checked (a lost lease only costs work: every batch
+/// holds the checkpoint lock, so two runners never apply an event twice).
+const LEASE_CHECK: Duration = Duration::from_millis(500);
 
 /// Runs `projection` until `stop` turns true.
 pub async fn run(
@@ -50,6 +53,7 @@ pub async fn run(
         metrics::lease(name, true);
         let mut head = wake.head();
         let mut others = committed.subscribe();
+        let mut lease_checked = Instant::now();
         while !*stop.borrow() {
             others.borrow_and_update();
             let stepped = step(&pool, projection, settings.batch_size, &committed, &stop).await;
@@ -64,10 +68,13 @@ pub async fn run(
                     ERROR_BACKOFF
                 }
             };
-            if !lease.is_held().await {
-                tracing::warn!(projection = name, "lost the lease");
-                metrics::lease(name, false);
-                break;
+            if lease_checked.elapsed() >= LEASE_CHECK {
+                if !lease.is_held().await {
+                    tracing::warn!(projection = name, "lost the lease");
+                    metrics::lease(name, false);
+                    break;
+                }
+                lease_checked = Instant::now();
             }
             tokio::select! {
                 woken = head.changed() => {
@@ -111,13 +118,14 @@ async fn step(
         !*stop.borrow()
     })
     .await?;
-    let head: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0) FROM events")
-        .fetch_one(pool)
-        .await?;
-    metrics::step(projection.name(), reached.checkpoint.position, head);
-    if status::has_passed(pool, projection, head).await? {
-        Ok(Step::Done)
-    } else {
+    metrics::step(
+        projection.name(),
+        reached.checkpoint.position,
+        reached.horizon.head,
+    );
+    if reached.horizon.held_back {
         Ok(Step::HeldBack)
+    } else {
+        Ok(Step::Done)
     }
 }

@@ -106,10 +106,7 @@ impl Rebuild {
     async fn swap(&self, pool: &PgPool) -> Result<Finished, RebuildError> {
         let projection = self.projection;
         let mut tx = pool.begin().await?;
-        sqlx::query("SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE")
-            .bind(projection.name())
-            .execute(&mut *tx)
-            .await?;
+        runner::lock_checkpoint(&mut tx, projection).await?;
         let (mut checkpoint, state) = lock_rebuild(&mut tx, projection).await?;
         if state == RebuildState::Cancelling {
             return Ok(Finished::Cancelled);
