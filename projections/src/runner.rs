@@ -224,30 +224,44 @@ pub async fn catch_up(
         }
         let mut next =
             (!fetched.caught_up).then(|| read_ahead(pool, projection, fetched.reached, batch));
-        let mut tx = begin_batch(pool, projection).await?;
-        let (locked, held) = locked_checkpoint(&mut tx, projection).await?;
-        let attempt = if locked == fetched.start {
-            apply_fetched(&mut tx, projection, fetched, true, held, Refused::Fail).await
-        } else {
-            // Another runner moved the checkpoint: what was read is stale, and so is what
-            // is being read after it.
-            if let Some(stale) = next.take() {
-                stale.abort();
-            }
-            apply_next(&mut tx, projection, locked, batch, true).await
-        };
-        let outcome = match attempt {
-            Ok(outcome) => {
-                tx.commit().await?;
+        let outcome = if fetched.events.is_empty() {
+            if let Some(outcome) = move_checkpoint(pool, projection, &fetched).await? {
                 outcome
-            }
-            // The database refused the batch for what it holds: again, parking what it refuses
-            // (the window read ahead is checked against the checkpoint like any other).
-            Err(error) if error.is_poison() => {
-                tx.rollback().await?;
+            } else {
+                // Another runner moved the checkpoint: what is being read after it is stale
+                // too.
+                if let Some(stale) = next.take() {
+                    stale.abort();
+                }
                 run_batch(pool, projection, batch).await?
             }
-            Err(error) => return Err(error),
+        } else {
+            let mut tx = begin_batch(pool, projection).await?;
+            let (locked, held) = locked_checkpoint(&mut tx, projection).await?;
+            let attempt = if locked == fetched.start {
+                apply_fetched(&mut tx, projection, fetched, true, held, Refused::Fail).await
+            } else {
+                // Another runner moved the checkpoint: what was read is stale, and so is what
+                // is being read after it.
+                if let Some(stale) = next.take() {
+                    stale.abort();
+                }
+                apply_next(&mut tx, projection, locked, batch, true).await
+            };
+            match attempt {
+                Ok(outcome) => {
+                    tx.commit().await?;
+                    outcome
+                }
+                // The database refused the batch for what it holds: again, parking what it
+                // refuses (the window read ahead is checked against the checkpoint like any
+                // other).
+                Err(error) if error.is_poison() => {
+                    tx.rollback().await?;
+                    run_batch(pool, projection, batch).await?
+                }
+                Err(error) => return Err(error),
+            }
         };
         if !go_on(&outcome) || outcome.caught_up {
             if let Some(extra) = next {
@@ -257,6 +271,43 @@ pub async fn catch_up(
         }
         ahead = next.unwrap_or_else(|| read_ahead(pool, projection, outcome.checkpoint, batch));
     }
+}
+
+/// Moves the checkpoint over a window that holds no event the projection reads, in one
+/// statement outside any transaction (its commit not waiting for the disk), so the
+/// transaction id it takes is held for that statement alone. It takes no lock: the move is
+/// made only from where the window starts, so a checkpoint another runner moved meanwhile
+/// stays as it is, and then the outcome is `None`.
+async fn move_checkpoint(
+    pool: &PgPool,
+    projection: &dyn Projection,
+    fetched: &Fetched,
+) -> Result<Option<BatchOutcome>, sqlx::Error> {
+    let moved: Option<String> = sqlx::query_scalar(
+        "WITH local AS (SELECT set_config('synchronous_commit', 'off', true)), \
+              moved AS (UPDATE projection_checkpoints SET transaction_id = $2::text::xid8, \
+                  position = $3, updated_at = now() \
+                  WHERE name = $1 AND transaction_id = $4::text::xid8 AND position = $5 \
+                  RETURNING name) \
+         SELECT moved.name, pg_notify($6, $7) FROM moved, local",
+    )
+    .bind(projection.name())
+    .bind(fetched.reached.transaction_id_text())
+    .bind(fetched.reached.position)
+    .bind(fetched.start.transaction_id_text())
+    .bind(fetched.start.position)
+    .bind(PROJECTION_CHANNEL)
+    .bind(notice(projection, fetched.reached, &[]))
+    .fetch_optional(pool)
+    .await?;
+    Ok(moved.map(|_| BatchOutcome {
+        applied: 0,
+        parked: 0,
+        checkpoint: fetched.reached,
+        caught_up: fetched.caught_up,
+        moved: true,
+        horizon: fetched.horizon,
+    }))
 }
 
 fn read_ahead(
@@ -425,14 +476,34 @@ async fn apply(
 }
 
 /// Moves the checkpoint to `reached` and tells listeners (on commit) what changed, in one
-/// statement: the position reached, the checkpoint (so a waiting read can tell whether its
-/// event is applied without asking the database) and the creatures touched.
+/// statement.
 async fn save_checkpoint_and_announce(
     conn: &mut PgConnection,
     projection: &dyn Projection,
     reached: Checkpoint,
     applied: &[Decoded],
 ) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH moved AS (UPDATE projection_checkpoints SET transaction_id = $2::text::xid8, \
+             position = $3, events_applied = events_applied + $4, updated_at = now() \
+             WHERE name = $1 RETURNING name) \
+         SELECT pg_notify($5, $6) FROM moved",
+    )
+    .bind(projection.name())
+    .bind(reached.transaction_id_text())
+    .bind(reached.position)
+    .bind(applied.len() as i64)
+    .bind(PROJECTION_CHANNEL)
+    .bind(notice(projection, reached, applied))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What listeners are told of a batch: the position reached, the checkpoint (so a waiting
+/// read can tell whether its event is applied without asking the database) and the creatures
+/// touched.
+fn notice(projection: &dyn Projection, reached: Checkpoint, applied: &[Decoded]) -> String {
     let creatures: BTreeSet<Uuid> = applied
         .iter()
         .filter(|event| matches!(event.event, crate::projection::AnyEvent::Creature(_)))
@@ -451,19 +522,5 @@ async fn save_checkpoint_and_announce(
         "checkpoint": reached,
         "creatures": creatures,
     });
-    sqlx::query(
-        "WITH moved AS (UPDATE projection_checkpoints SET transaction_id = $2::text::xid8, \
-             position = $3, events_applied = events_applied + $4, updated_at = now() \
-             WHERE name = $1 RETURNING name) \
-         SELECT pg_notify($5, $6) FROM moved",
-    )
-    .bind(projection.name())
-    .bind(reached.transaction_id_text())
-    .bind(reached.position)
-    .bind(applied.len() as i64)
-    .bind(PROJECTION_CHANNEL)
-    .bind(notice.to_string())
-    .execute(conn)
-    .await?;
-    Ok(())
+    notice.to_string()
 }

@@ -109,22 +109,20 @@ async fn step(
             "avatar job stream missing: reconciled from the event store"
         );
     }
-    // Only the lease holder dispatches, so the checkpoint is read without a row lock: the
-    // transaction takes no id until its last statement and holds back no reader meanwhile.
-    // Its commit does not wait for the disk: a checkpoint lost in a crash enqueues its jobs
-    // again, as a crash before the commit does.
-    let mut tx = pool
-        .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
-        .await
-        .map_err(|error| error.to_string())?;
+    // Only the lease holder dispatches, so nothing is locked: the checkpoint and the window
+    // are read outside any transaction, and the move is one statement that takes a
+    // transaction id for itself alone and holds back no reader meanwhile. Its commit does not
+    // wait for the disk: a move lost in a crash enqueues its jobs again, as a crash before it
+    // does.
     let start: Checkpoint = sqlx::query_as(
         "SELECT transaction_id::text AS xid, position FROM reactor_checkpoints WHERE name = $1",
     )
     .bind(NAME)
-    .fetch_one(&mut *tx)
+    .fetch_one(pool)
     .await
     .map_err(|error| error.to_string())?;
-    let read = read_after(&mut tx, start, BATCH, &READS)
+    let mut conn = pool.acquire().await.map_err(|error| error.to_string())?;
+    let read = read_after(&mut conn, start, BATCH, &READS)
         .await
         .map_err(|error| error.to_string())?;
     let last = read.reached(start);
@@ -132,20 +130,23 @@ async fn step(
         return Ok(false);
     }
     let jobs: Vec<Job> = read.events.iter().filter_map(requested).collect();
-    // Enqueued before the checkpoint commits: a crash in between enqueues twice, which the
+    // Enqueued before the checkpoint moves: a crash in between enqueues twice, which the
     // jobs shrug off (the outcome is recorded once). A stream lost since the check above fails
     // the push, so the checkpoint stays and the next step reconciles.
     queue::push(redis, stream, &jobs)
         .await
         .map_err(|error| error.to_string())?;
-    sqlx::query("UPDATE reactor_checkpoints SET transaction_id = $2::text::xid8, position = $3, updated_at = now() WHERE name = $1")
-        .bind(NAME)
-        .bind(last.transaction_id_text())
-        .bind(last.position)
-        .execute(&mut *tx)
-        .await
-        .map_err(|error| error.to_string())?;
-    tx.commit().await.map_err(|error| error.to_string())?;
+    sqlx::query(
+        "WITH local AS (SELECT set_config('synchronous_commit', 'off', true)) \
+         UPDATE reactor_checkpoints SET transaction_id = $2::text::xid8, position = $3, \
+             updated_at = now() FROM local WHERE name = $1",
+    )
+    .bind(NAME)
+    .bind(last.transaction_id_text())
+    .bind(last.position)
+    .execute(&mut *conn)
+    .await
+    .map_err(|error| error.to_string())?;
     crate::metrics::enqueued(jobs.len());
     Ok(!read.complete)
 }
