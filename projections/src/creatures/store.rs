@@ -6,7 +6,7 @@ use super::fold::{CreatureRow, Fold, TagRow};
 use crate::copy::CopyRows;
 use crate::projection::AnyEvent;
 use crate::reader::Decoded;
-use sqlx::{PgConnection, Row};
+use sqlx::{FromRow, PgConnection, Row};
 use std::collections::{BTreeSet, HashSet};
 use uuid::Uuid;
 
@@ -46,54 +46,42 @@ fn bind_rows<'q>(
         .bind(column(rows, |r| r.updated_at))
 }
 
-/// Loads the stored rows of the streams in `events`. A creature whose first event here is its
-/// first of all has no row unless the batch is applied again, which one look at the key
-/// tells; the rows the fold starts from are then the ones [`save`] updates, and every other
-/// row it inserts. Only one runner of a projection writes at a time (the checkpoint lock), so
-/// a row found missing stays missing until the batch writes it.
+/// Loads the stored rows of the streams in `events`, each creature with its tags, in one
+/// statement (and one for the tags the batch renames or deletes). A creature whose first event
+/// here is its first of all has no row unless the batch is applied again; the rows the fold
+/// starts from are then the ones [`save`] updates, and every other row it inserts. Only one
+/// runner of a projection writes at a time (the checkpoint lock), so a row found missing stays
+/// missing until the batch writes it.
 pub async fn load(conn: &mut PgConnection, events: &[Decoded]) -> Result<Fold, sqlx::Error> {
     let mut fold = Fold::default();
     let mut seen = HashSet::new();
-    let (mut creatures, mut fresh, mut tags) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut creatures, mut tags) = (Vec::new(), Vec::new());
     for event in events {
         if !seen.insert(event.stream_id) {
             continue;
         }
         match event.event {
-            AnyEvent::Creature(_) if event.version <= 1 => fresh.push(event.stream_id),
             AnyEvent::Creature(_) => creatures.push(event.stream_id),
             AnyEvent::Tag(_) if event.version > 1 => tags.push(event.stream_id),
             AnyEvent::Tag(_) | AnyEvent::User(_) | AnyEvent::Other => {}
         }
     }
-    if !fresh.is_empty() {
-        let stored: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM creatures WHERE id = ANY($1)")
-            .bind(&fresh)
-            .fetch_all(&mut *conn)
-            .await?;
-        creatures.extend(stored);
-    }
     if !creatures.is_empty() {
-        let sql = format!("SELECT {CREATURE_COLUMNS} FROM creatures WHERE id = ANY($1)");
-        let rows: Vec<CreatureRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let sql = format!(
+            "SELECT {CREATURE_COLUMNS}, \
+                 ARRAY(SELECT t.tag_id FROM creature_tags t WHERE t.creature_id = c.id) AS tag_ids \
+             FROM creatures c WHERE c.id = ANY($1)"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&creatures)
             .fetch_all(&mut *conn)
             .await?;
-        for row in rows {
-            fold.stored_tags.insert(row.id, BTreeSet::new());
-            fold.creatures.insert(row.id, row);
-        }
-        let pairs: Vec<(Uuid, Uuid)> = sqlx::query_as(
-            "SELECT creature_id, tag_id FROM creature_tags WHERE creature_id = ANY($1)",
-        )
-        .bind(&creatures)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (creature, tag) in pairs {
-            if let Some(row) = fold.creatures.get_mut(&creature) {
-                row.tags.insert(tag);
-            }
-            fold.stored_tags.entry(creature).or_default().insert(tag);
+        for row in &rows {
+            let mut creature = CreatureRow::from_row(row)?;
+            let tag_ids: Vec<Uuid> = row.try_get("tag_ids")?;
+            creature.tags = tag_ids.into_iter().collect();
+            fold.stored_tags.insert(creature.id, creature.tags.clone());
+            fold.creatures.insert(creature.id, creature);
         }
     }
     if !tags.is_empty() {
