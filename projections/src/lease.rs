@@ -4,6 +4,7 @@
 
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
+use std::time::{Duration, Instant};
 
 /// The advisory lock class of leases (`"best"`); the object is a projection's index, or
 /// [`AVATAR_DISPATCH`].
@@ -20,6 +21,8 @@ pub const CHECKPOINT_LOCK_CLASS: i32 = 0x6368_6b70;
 /// A held lease.
 pub struct Lease {
     connection: PgConnection,
+    /// When the connection was last found alive.
+    checked: Instant,
 }
 
 impl Lease {
@@ -35,7 +38,10 @@ impl Lease {
             .fetch_one(&mut connection)
             .await?;
         if acquired {
-            Ok(Some(Lease { connection }))
+            Ok(Some(Lease {
+                connection,
+                checked: Instant::now(),
+            }))
         } else {
             connection.close().await.ok();
             Ok(None)
@@ -48,8 +54,17 @@ impl Lease {
         self.connection.close().await.ok();
     }
 
-    /// Whether the lease's connection is still alive (and so the lock still held).
-    pub async fn is_held(&mut self) -> bool {
-        self.connection.ping().await.is_ok()
+    /// Whether the lease is still held, asking its connection only once `every` has passed
+    /// since it was last found alive (a loop that calls this before each step pays one round
+    /// trip per `every`, not per step).
+    pub async fn is_held(&mut self, every: Duration) -> bool {
+        if self.checked.elapsed() < every {
+            return true;
+        }
+        let alive = self.connection.ping().await.is_ok();
+        if alive {
+            self.checked = Instant::now();
+        }
+        alive
     }
 }

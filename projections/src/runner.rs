@@ -346,7 +346,8 @@ async fn begin_batch(
 }
 
 /// Takes the projection's checkpoint lock for this transaction, as [`begin_batch`] does, and
-/// reads the checkpoint. Every writer of a projection's checkpoint holds this lock.
+/// reads the checkpoint. Every writer of a projection's checkpoint holds this lock, but for
+/// [`move_checkpoint`], whose one statement moves it only from where it stood.
 pub(crate) async fn lock_checkpoint(
     conn: &mut PgConnection,
     projection: &dyn Projection,

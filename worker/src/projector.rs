@@ -53,7 +53,6 @@ pub async fn run(
         metrics::lease(name, true);
         let mut head = wake.head();
         let mut others = committed.subscribe();
-        let mut lease_checked = Instant::now();
         while !*stop.borrow() {
             others.borrow_and_update();
             let stepped = step(&pool, projection, settings.batch_size, &committed, &stop).await;
@@ -68,13 +67,10 @@ pub async fn run(
                     ERROR_BACKOFF
                 }
             };
-            if lease_checked.elapsed() >= LEASE_CHECK {
-                if !lease.is_held().await {
-                    tracing::warn!(projection = name, "lost the lease");
-                    metrics::lease(name, false);
-                    break;
-                }
-                lease_checked = Instant::now();
+            if !lease.is_held(LEASE_CHECK).await {
+                tracing::warn!(projection = name, "lost the lease");
+                metrics::lease(name, false);
+                break;
             }
             tokio::select! {
                 woken = head.changed() => {

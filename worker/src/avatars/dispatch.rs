@@ -14,7 +14,7 @@ use projections::reader::{Logged, read_after};
 use redis::aio::MultiplexedConnection;
 use redis_link::wake::Wake;
 use sqlx::{PgPool, Row};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -48,14 +48,7 @@ pub async fn dispatch(
         let mut head = wake.head();
         // One connection for as long as it works (a step that fails drops it).
         let mut redis = None;
-        let mut lease_checked = Instant::now();
-        while !*stop.borrow() {
-            if lease_checked.elapsed() >= poll {
-                if !lease.is_held().await {
-                    break;
-                }
-                lease_checked = Instant::now();
-            }
+        while !*stop.borrow() && lease.is_held(poll).await {
             let wait = match step(&pool, &client, &mut redis, &stream).await {
                 Ok(true) => Duration::ZERO,
                 Ok(false) => poll,
