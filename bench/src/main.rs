@@ -41,6 +41,10 @@ struct Args {
     /// A CI-sized run (under 3 minutes): fewer rounds, shorter slices, 20,000 events.
     #[arg(long)]
     quick: bool,
+    /// Only compare appends (1 and 2: raw `INSERT`, the event store, the peer), print them and
+    /// stop.
+    #[arg(long)]
+    appends_only: bool,
     /// Only count the round trips of a keyed command (3b), print them and stop.
     #[arg(long)]
     round_trips_only: bool,
@@ -115,6 +119,21 @@ async fn main() -> anyhow::Result<()> {
         admin_url: args.database_url.clone(),
     };
     let created: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    if args.appends_only {
+        let remember = |name: &String| created.lock().unwrap().push(name.clone());
+        let measured = async {
+            let database = server.create("append", None).await?;
+            remember(&database);
+            let pool = server.migrated(&database, 32).await?;
+            let rounds = args.rounds.unwrap_or(5);
+            let slice = Duration::from_secs(3);
+            append::run(pool, &server.url(&database), rounds, slice).await
+        }
+        .await;
+        clean_up(&server, &created, &args.redis_url).await;
+        println!("{}", serde_json::to_string_pretty(&measured?)?);
+        return Ok(());
+    }
     if args.round_trips_only {
         let remember = |name: &String| created.lock().unwrap().push(name.clone());
         let counted = async {
