@@ -95,35 +95,32 @@ pub async fn load(conn: &mut PgConnection, events: &[Decoded]) -> Result<Fold, s
     Ok(fold)
 }
 
-/// Writes what the fold changed, one statement per table: new rows inserted, stored rows
-/// updated unless already at or past the folded version (then they are left alone, and so
-/// are their tags).
+/// Writes what the fold changed, one statement per table: the creatures in one upsert, new
+/// rows inserted and stored rows updated unless already at or past the folded version (then
+/// they are left alone, and so are their tags).
 pub async fn save(conn: &mut PgConnection, fold: &Fold) -> Result<(), sqlx::Error> {
-    let (stored, new): (Vec<&CreatureRow>, Vec<&CreatureRow>) = fold
+    let changed: Vec<&CreatureRow> = fold
         .changed_creatures
         .iter()
         .filter_map(|id| fold.creatures.get(id))
-        .partition(|row| fold.stored_tags.contains_key(&row.id));
-    let mut written: Vec<Uuid> = new.iter().map(|row| row.id).collect();
-    if !new.is_empty() {
-        let sql = format!("INSERT INTO creatures ({CREATURE_COLUMNS}) SELECT * FROM {ROWS}");
-        bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), &new)
-            .execute(&mut *conn)
-            .await?;
-    }
-    if !stored.is_empty() {
+        .collect();
+    let mut written: Vec<Uuid> = Vec::with_capacity(changed.len());
+    if !changed.is_empty() {
         let sql = format!(
-            "UPDATE creatures c SET name = u.name, species = u.species, \
-                 description = u.description, traits = u.traits, owner_id = u.owner_id, \
-                 avatar_state = u.avatar_state, avatar_request_id = u.avatar_request_id, \
-                 avatar_sha256 = u.avatar_sha256, avatar_content_type = u.avatar_content_type, \
-                 avatar_failure = u.avatar_failure, archived = u.archived, version = u.version, \
-                 last_position = u.last_position, updated_at = u.updated_at \
-             FROM {ROWS} AS u({CREATURE_COLUMNS}) \
-             WHERE c.id = u.id AND c.version < u.version \
-             RETURNING c.id"
+            "INSERT INTO creatures ({CREATURE_COLUMNS}) SELECT * FROM {ROWS} \
+             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, species = EXCLUDED.species, \
+                 description = EXCLUDED.description, traits = EXCLUDED.traits, \
+                 owner_id = EXCLUDED.owner_id, avatar_state = EXCLUDED.avatar_state, \
+                 avatar_request_id = EXCLUDED.avatar_request_id, \
+                 avatar_sha256 = EXCLUDED.avatar_sha256, \
+                 avatar_content_type = EXCLUDED.avatar_content_type, \
+                 avatar_failure = EXCLUDED.avatar_failure, archived = EXCLUDED.archived, \
+                 version = EXCLUDED.version, last_position = EXCLUDED.last_position, \
+                 updated_at = EXCLUDED.updated_at \
+             WHERE creatures.version < EXCLUDED.version \
+             RETURNING id"
         );
-        for row in bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), &stored)
+        for row in bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), &changed)
             .fetch_all(&mut *conn)
             .await?
         {
