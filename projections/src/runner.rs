@@ -195,7 +195,25 @@ pub async fn catch_up(
     batch: i64,
     go_on: &(dyn Fn(&BatchOutcome) -> bool + Sync),
 ) -> Result<BatchOutcome, ApplyError> {
-    let start = {
+    catch_up_from(pool, projection, None, batch, go_on).await
+}
+
+/// [`catch_up`], reading first after `known` (where the caller's last catch-up left the
+/// checkpoint) instead of asking the database where the checkpoint stands: one round trip
+/// fewer for a runner that follows the log step after step. A checkpoint moved meanwhile
+/// (another runner, a rebuild's swap, a reset) is found as the batch locks it, and the batch
+/// then applies what follows the checkpoint as it stands; only a window with nothing new in it
+/// ends the catch-up without looking, so a caller should pass `None` after such a step.
+pub async fn catch_up_from(
+    pool: &PgPool,
+    projection: &'static dyn Projection,
+    known: Option<Checkpoint>,
+    batch: i64,
+    go_on: &(dyn Fn(&BatchOutcome) -> bool + Sync),
+) -> Result<BatchOutcome, ApplyError> {
+    let start = if let Some(known) = known {
+        known
+    } else {
         let row = sqlx::query(
             "SELECT transaction_id::text AS xid, position FROM projection_checkpoints WHERE name = $1",
         )

@@ -2,14 +2,17 @@
 //! and again. A poison event parks its stream (see `projections::parked`); the projection
 //! goes on. Held back by a transaction still open, it looks again as soon as another task of
 //! this worker commits ([`Committed`]), or after a short delay for transactions elsewhere.
+//! While its steps keep moving the checkpoint, each reads on from where the last one left it
+//! rather than asking the database first.
 
 use crate::WorkerSettings;
 use crate::committed::Committed;
 use crate::metrics;
 use crate::pause;
+use projections::Checkpoint;
 use projections::Projection;
 use projections::lease::Lease;
-use projections::runner::catch_up;
+use projections::runner::catch_up_from;
 use redis_link::wake::Wake;
 use sqlx::PgPool;
 use std::sync::Mutex;
@@ -53,12 +56,23 @@ pub async fn run(
         metrics::lease(name, true);
         let mut head = wake.head();
         let mut others = committed.subscribe();
+        // Where the last step left the checkpoint, while steps keep moving it.
+        let mut known = None;
         while !*stop.borrow() {
             others.borrow_and_update();
-            let stepped = step(&pool, projection, settings.batch_size, &committed, &stop).await;
-            let held_back = matches!(stepped, Ok(Step::HeldBack));
+            let stepped = step(
+                &pool,
+                projection,
+                known,
+                settings.batch_size,
+                &committed,
+                &stop,
+            )
+            .await;
+            known = stepped.as_ref().ok().and_then(|(_, moved_to)| *moved_to);
+            let held_back = matches!(stepped, Ok((Step::HeldBack, _)));
             let wait = match stepped {
-                Ok(Step::HeldBack) => HELD_BACK_RETRY,
+                Ok((Step::HeldBack, _)) => HELD_BACK_RETRY,
                 Ok(_) if wake.connected() => settings.idle_interval,
                 Ok(_) => settings.poll_interval,
                 Err(error) => {
@@ -95,15 +109,18 @@ enum Step {
     HeldBack,
 }
 
+/// Catches up from `known` (or from the checkpoint as stored); what is left, and where the
+/// checkpoint now stands if this step moved it.
 async fn step(
     pool: &PgPool,
     projection: &'static dyn Projection,
+    known: Option<Checkpoint>,
     batch: i64,
     committed: &Committed,
     stop: &watch::Receiver<bool>,
-) -> Result<Step, projections::ApplyError> {
+) -> Result<(Step, Option<Checkpoint>), projections::ApplyError> {
     let since = Mutex::new(Instant::now());
-    let reached = catch_up(pool, projection, batch, &|outcome| {
+    let reached = catch_up_from(pool, projection, known, batch, &|outcome| {
         if let Ok(mut since) = since.lock() {
             metrics::batch(projection.name(), outcome, since.elapsed());
             *since = Instant::now();
@@ -119,9 +136,10 @@ async fn step(
         reached.checkpoint.position,
         reached.horizon.head,
     );
+    let moved_to = reached.moved.then_some(reached.checkpoint);
     if reached.horizon.held_back {
-        Ok(Step::HeldBack)
+        Ok((Step::HeldBack, moved_to))
     } else {
-        Ok(Step::Done)
+        Ok((Step::Done, moved_to))
     }
 }

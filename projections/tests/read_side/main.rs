@@ -3,6 +3,7 @@
 mod fixture;
 mod generated;
 
+mod following;
 mod ordering;
 mod parked;
 mod queries;
