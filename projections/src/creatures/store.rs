@@ -19,6 +19,18 @@ const ROWS: &str = "UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::j
      $6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::bool[], \
      $13::int4[], $14::int8[], $15::timestamptz[], $16::timestamptz[])";
 
+/// How an insert of [`ROWS`] updates the stored rows among them: unless already at or past the
+/// folded version.
+const UPDATE_STORED: &str = "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, \
+     species = EXCLUDED.species, description = EXCLUDED.description, traits = EXCLUDED.traits, \
+     owner_id = EXCLUDED.owner_id, avatar_state = EXCLUDED.avatar_state, \
+     avatar_request_id = EXCLUDED.avatar_request_id, avatar_sha256 = EXCLUDED.avatar_sha256, \
+     avatar_content_type = EXCLUDED.avatar_content_type, \
+     avatar_failure = EXCLUDED.avatar_failure, archived = EXCLUDED.archived, \
+     version = EXCLUDED.version, last_position = EXCLUDED.last_position, \
+     updated_at = EXCLUDED.updated_at \
+     WHERE creatures.version < EXCLUDED.version";
+
 /// Binds `rows` as the arrays of [`ROWS`].
 fn bind_rows<'q>(
     query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
@@ -95,9 +107,9 @@ pub async fn load(conn: &mut PgConnection, events: &[Decoded]) -> Result<Fold, s
     Ok(fold)
 }
 
-/// Writes what the fold changed, one statement per table: the creatures in one upsert, new
-/// rows inserted and stored rows updated unless already at or past the folded version (then
-/// they are left alone, and so are their tags).
+/// Writes what the fold changed, one statement per table: the creatures with one `INSERT`,
+/// an upsert when some of them are stored rows, which are updated unless already at or past
+/// the folded version (then they are left alone, and so are their tags).
 pub async fn save(conn: &mut PgConnection, fold: &Fold) -> Result<(), sqlx::Error> {
     let changed: Vec<&CreatureRow> = fold
         .changed_creatures
@@ -106,19 +118,13 @@ pub async fn save(conn: &mut PgConnection, fold: &Fold) -> Result<(), sqlx::Erro
         .collect();
     let mut written: Vec<Uuid> = Vec::with_capacity(changed.len());
     if !changed.is_empty() {
+        // Only new rows (as in a catch-up from zero): a plain insert, cheaper than an upsert.
+        let stored = changed
+            .iter()
+            .any(|row| fold.stored_tags.contains_key(&row.id));
         let sql = format!(
-            "INSERT INTO creatures ({CREATURE_COLUMNS}) SELECT * FROM {ROWS} \
-             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, species = EXCLUDED.species, \
-                 description = EXCLUDED.description, traits = EXCLUDED.traits, \
-                 owner_id = EXCLUDED.owner_id, avatar_state = EXCLUDED.avatar_state, \
-                 avatar_request_id = EXCLUDED.avatar_request_id, \
-                 avatar_sha256 = EXCLUDED.avatar_sha256, \
-                 avatar_content_type = EXCLUDED.avatar_content_type, \
-                 avatar_failure = EXCLUDED.avatar_failure, archived = EXCLUDED.archived, \
-                 version = EXCLUDED.version, last_position = EXCLUDED.last_position, \
-                 updated_at = EXCLUDED.updated_at \
-             WHERE creatures.version < EXCLUDED.version \
-             RETURNING id"
+            "INSERT INTO creatures ({CREATURE_COLUMNS}) SELECT * FROM {ROWS} {} RETURNING id",
+            if stored { UPDATE_STORED } else { "" }
         );
         for row in bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), &changed)
             .fetch_all(&mut *conn)
