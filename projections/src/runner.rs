@@ -65,6 +65,15 @@ impl BatchOutcome {
             horizon: fetched.horizon,
         }
     }
+
+    /// A window with no event the projection reads: the checkpoint moves to its end.
+    fn moved_over(fetched: &Fetched) -> Self {
+        Self {
+            checkpoint: fetched.reached,
+            moved: true,
+            ..Self::nothing_new(fetched)
+        }
+    }
 }
 
 /// How a batch meets an event the database refuses.
@@ -318,14 +327,7 @@ async fn move_checkpoint(
     .bind(notice(projection, fetched.reached, &[]))
     .fetch_optional(pool)
     .await?;
-    Ok(moved.map(|_| BatchOutcome {
-        applied: 0,
-        parked: 0,
-        checkpoint: fetched.reached,
-        caught_up: fetched.caught_up,
-        moved: true,
-        horizon: fetched.horizon,
-    }))
+    Ok(moved.map(|_| BatchOutcome::moved_over(fetched)))
 }
 
 fn read_ahead(
