@@ -9,10 +9,9 @@ use crate::WorkerSettings;
 use crate::committed::Committed;
 use crate::metrics;
 use crate::pause;
-use projections::Checkpoint;
-use projections::Projection;
 use projections::lease::Lease;
 use projections::runner::catch_up_from;
+use projections::{BatchOutcome, Checkpoint, Projection};
 use redis_link::wake::Wake;
 use sqlx::PgPool;
 use std::sync::Mutex;
@@ -69,10 +68,17 @@ pub async fn run(
                 &stop,
             )
             .await;
-            known = stepped.as_ref().ok().and_then(|(_, moved_to)| *moved_to);
-            let held_back = matches!(stepped, Ok((Step::HeldBack, _)));
+            known = stepped
+                .as_ref()
+                .ok()
+                .filter(|reached| reached.moved)
+                .map(|reached| reached.checkpoint);
+            // Committed events wait behind a transaction still in flight.
+            let held_back = stepped
+                .as_ref()
+                .is_ok_and(|reached| reached.horizon.held_back);
             let wait = match stepped {
-                Ok((Step::HeldBack, _)) => HELD_BACK_RETRY,
+                Ok(_) if held_back => HELD_BACK_RETRY,
                 Ok(_) if wake.connected() => settings.idle_interval,
                 Ok(_) => settings.poll_interval,
                 Err(error) => {
@@ -102,15 +108,8 @@ pub async fn run(
     }
 }
 
-enum Step {
-    /// Everything committed is applied.
-    Done,
-    /// Committed events wait behind a transaction still in flight.
-    HeldBack,
-}
-
-/// Catches up from `known` (or from the checkpoint as stored); what is left, and where the
-/// checkpoint now stands if this step moved it.
+/// Catches up from `known` (or from the checkpoint as stored), recording each batch; where
+/// the last batch left the projection.
 async fn step(
     pool: &PgPool,
     projection: &'static dyn Projection,
@@ -118,7 +117,7 @@ async fn step(
     batch: i64,
     committed: &Committed,
     stop: &watch::Receiver<bool>,
-) -> Result<(Step, Option<Checkpoint>), projections::ApplyError> {
+) -> Result<BatchOutcome, projections::ApplyError> {
     let since = Mutex::new(Instant::now());
     let reached = catch_up_from(pool, projection, known, batch, &|outcome| {
         if let Ok(mut since) = since.lock() {
@@ -136,10 +135,5 @@ async fn step(
         reached.checkpoint.position,
         reached.horizon.head,
     );
-    let moved_to = reached.moved.then_some(reached.checkpoint);
-    if reached.horizon.held_back {
-        Ok((Step::HeldBack, moved_to))
-    } else {
-        Ok((Step::Done, moved_to))
-    }
+    Ok(reached)
 }
