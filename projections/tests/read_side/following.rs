@@ -15,13 +15,12 @@ use std::time::Duration;
 
 /// Where the projection's checkpoint stands in the database.
 async fn stored(fixture: &Fixture, projection: &dyn Projection) -> Checkpoint {
-    sqlx::query_as(
-        "SELECT transaction_id::text AS xid, position FROM projection_checkpoints WHERE name = $1",
-    )
-    .bind(projection.name())
-    .fetch_one(&fixture.db.pool)
-    .await
-    .unwrap()
+    projections::status::checkpoints(&fixture.db.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|(name, checkpoint)| (name == projection.name()).then_some(checkpoint))
+        .expect("the projection has a checkpoint")
 }
 
 /// Events the creatures projection folds (its streams' events), and what its checkpoint
