@@ -119,8 +119,8 @@ async fn main() -> anyhow::Result<()> {
         admin_url: args.database_url.clone(),
     };
     let created: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let remember = |name: &String| created.lock().unwrap().push(name.clone());
     if args.appends_only {
-        let remember = |name: &String| created.lock().unwrap().push(name.clone());
         let measured = async {
             let database = server.create("append", None).await?;
             remember(&database);
@@ -128,14 +128,10 @@ async fn main() -> anyhow::Result<()> {
             let rounds = args.rounds.unwrap_or(5);
             let slice = Duration::from_secs(3);
             append::run(pool, &server.url(&database), rounds, slice).await
-        }
-        .await;
-        clean_up(&server, &created, &args.redis_url).await;
-        println!("{}", serde_json::to_string_pretty(&measured?)?);
-        return Ok(());
+        };
+        return print_alone(&server, &created, &args.redis_url, measured).await;
     }
     if args.round_trips_only {
-        let remember = |name: &String| created.lock().unwrap().push(name.clone());
         let counted = async {
             let environment = environment(&server, "trips", &remember).await?;
             round_trips::run(&binaries, &environment, &args.redis_url).await
@@ -146,7 +142,6 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if args.projections_only {
-        let remember = |name: &String| created.lock().unwrap().push(name.clone());
         let measured = async {
             let ai = Service::ai_service(&binaries).await?;
             let events = args.events.unwrap_or(1_000_000);
@@ -154,14 +149,10 @@ async fn main() -> anyhow::Result<()> {
             remember(&log);
             let rounds = args.rounds.unwrap_or(3);
             projection::run(&server, &log, &binaries, &ai.url, rounds, args.timed_events).await
-        }
-        .await;
-        clean_up(&server, &created, &args.redis_url).await;
-        println!("{}", serde_json::to_string_pretty(&measured?)?);
-        return Ok(());
+        };
+        return print_alone(&server, &created, &args.redis_url, measured).await;
     }
     if args.visibility_only {
-        let remember = |name: &String| created.lock().unwrap().push(name.clone());
         let measured = async {
             let ai = Service::ai_service(&binaries).await?;
             let environment = environment(&server, "steady", &remember).await?;
@@ -170,11 +161,8 @@ async fn main() -> anyhow::Result<()> {
             let token = http_load::token(&api.url).await?;
             let rate = args.rate.unwrap_or(500.0);
             visibility::run(&api.url, &token, rate, Duration::from_secs(20)).await
-        }
-        .await;
-        clean_up(&server, &created, &args.redis_url).await;
-        println!("{}", serde_json::to_string_pretty(&measured?)?);
-        return Ok(());
+        };
+        return print_alone(&server, &created, &args.redis_url, measured).await;
     }
     let started = Instant::now();
     let outcome = run(&args, &binaries, &server, &created, started).await;
@@ -391,6 +379,20 @@ async fn environment(
 }
 
 /// Drops the databases the run created and the Redis keys its processes left.
+/// Runs one section alone: drops what it created whatever it returned, then prints its figures
+/// as JSON.
+async fn print_alone<T: serde::Serialize>(
+    server: &Server,
+    created: &std::sync::Mutex<Vec<String>>,
+    redis_url: &str,
+    measured: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<()> {
+    let measured = measured.await;
+    clean_up(server, created, redis_url).await;
+    println!("{}", serde_json::to_string_pretty(&measured?)?);
+    Ok(())
+}
+
 async fn clean_up(server: &Server, created: &std::sync::Mutex<Vec<String>>, redis_url: &str) {
     let databases = created.lock().unwrap().clone();
     for name in databases {
